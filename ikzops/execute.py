@@ -1,0 +1,166 @@
+"""The one executor for external programs.
+
+Callers build a :class:`Command` with a pure function (argv as a tuple, secrets in
+``env`` or ``stdin``, never in ``argv``) and hand it to :func:`run`. The executor
+runs it through plumbum, masks secrets in everything it logs or raises, honours
+dry-run, and maps exit codes through a table the caller passes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from plumbum import ProcessTimedOut, local
+from plumbum.commands.processes import CommandNotFound
+
+from ikzops.errors import CommandError, ExitCode
+
+log = logging.getLogger(__name__)
+
+MASK = "******"
+
+
+@dataclass(frozen=True)
+class Command:
+    """An external command, built by a pure function, run by :func:`run`."""
+
+    argv: tuple[str, ...]
+    env: Mapping[str, str] = field(default_factory=dict)
+    stdin: str | bytes | None = None
+    #: values that must never appear in a log line or an error message
+    secrets: tuple[str, ...] = ()
+    #: a short human description for progress and errors ("build the lab base image")
+    purpose: str = ""
+
+    def __post_init__(self) -> None:
+        for secret in self.secrets:
+            if secret and any(secret in arg for arg in self.argv):
+                raise ValueError(
+                    f"refusing to run {self.argv[0]}: a secret is on its command line"
+                )
+
+    def display(self) -> str:
+        return mask(shlex.join(self.argv), self.secrets)
+
+
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass(frozen=True)
+class ExitMeaning:
+    """What a non-zero exit code of a program means for the person running ikzops."""
+
+    message: str
+    exit_code: ExitCode = ExitCode.CONFIG
+    hint: str | None = None
+
+
+def mask(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def run(
+    command: Command,
+    *,
+    check: bool = True,
+    dry_run: bool = False,
+    timeout: float | None = None,
+    exit_meanings: Mapping[int, ExitMeaning] | None = None,
+) -> Result:
+    """Run ``command``; raise :class:`CommandError` on a non-zero exit if ``check``."""
+
+    shown = command.display()
+    if dry_run:
+        log.info("would run: %s", shown)
+        return Result(0, "", "")
+    log.debug("run: %s", shown)
+    try:
+        program = local[command.argv[0]]
+    except CommandNotFound:
+        raise CommandError(
+            f"{command.argv[0]} is not installed", returncode=127,
+            hint=f"install the package that provides {command.argv[0]}",
+        ) from None
+    bound = program[command.argv[1:]]
+    if command.env:
+        bound = bound.with_env(**command.env)
+    if command.stdin is not None:
+        bound = bound << command.stdin
+    try:
+        returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
+    except ProcessTimedOut:
+        raise CommandError(
+            f"{command.purpose or shown}: no answer within {timeout:.0f} s",
+            returncode=-1, exit_code=ExitCode.UNREACHABLE,
+        ) from None
+    stdout = mask(stdout, command.secrets)
+    stderr = mask(stderr, command.secrets)
+    result = Result(returncode, stdout, stderr)
+    if check and returncode != 0:
+        raise failure(command, result, exit_meanings)
+    return result
+
+
+def failure(
+    command: Command, result: Result, exit_meanings: Mapping[int, ExitMeaning] | None = None
+) -> CommandError:
+    """The error for a failed command: its meaning from the table, its last stderr lines."""
+
+    meaning = (exit_meanings or {}).get(result.returncode)
+    what = command.purpose or command.display()
+    tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+    if meaning:
+        message = f"{what}: {meaning.message}"
+    else:
+        message = f"{what}: {command.argv[0]} exited with {result.returncode}"
+    if tail:
+        message += f"\n{tail}"
+    return CommandError(
+        message,
+        returncode=result.returncode,
+        stderr=result.stderr,
+        hint=meaning.hint if meaning else None,
+        exit_code=meaning.exit_code if meaning else None,
+    )
+
+
+def run_pipeline(producer: Command, consumer: Command, *, timeout: float | None = None) -> Result:
+    """Run ``producer | consumer`` (e.g. mmdebstrap into docker import)."""
+
+    for command in (producer, consumer):
+        if command.env or command.stdin is not None:
+            raise ValueError("pipelines take no env or stdin")
+    log.debug("run: %s | %s", producer.display(), consumer.display())
+    try:
+        chain = local[producer.argv[0]][producer.argv[1:]] | local[consumer.argv[0]][consumer.argv[1:]]
+    except CommandNotFound as exc:
+        raise CommandError(f"{exc.program} is not installed", returncode=127) from None
+    returncode, stdout, stderr = chain.run(retcode=None, timeout=timeout)
+    result = Result(returncode, stdout, stderr)
+    if returncode != 0:
+        raise failure(consumer, result)
+    return result
+
+
+def spawn(command: Command, log_path: str) -> subprocess.Popen:
+    """Start a daemon detached from us (own session), its output appended to ``log_path``."""
+
+    if command.env or command.stdin is not None:
+        raise ValueError("daemons take no env or stdin here")
+    log.debug("spawn: %s", command.display())
+    with open(log_path, "ab") as out:
+        return subprocess.Popen(
+            list(command.argv), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            start_new_session=True,
+        )

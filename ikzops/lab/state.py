@@ -1,0 +1,89 @@
+"""The lab's state folder: SSH key, pinned known_hosts, dockerd bookkeeping. Never in git.
+
+Default ``<checkout>/.state/lab``; ``IKZOPS_STATE_DIR`` moves it (the lab inventory
+reads the same variable). Every file holding a secret is created mode 0600.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+
+def state_root() -> Path:
+    env = os.environ.get("IKZOPS_STATE_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / ".state"
+
+
+@dataclass(frozen=True)
+class LabState:
+    root: Path
+
+    @classmethod
+    def default(cls) -> LabState:
+        return cls(state_root() / "lab")
+
+    @property
+    def key(self) -> Path:
+        return self.root / "id_ed25519"
+
+    @property
+    def public_key(self) -> Path:
+        return self.root / "id_ed25519.pub"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.root / "known_hosts"
+
+    @property
+    def dockerd_marker(self) -> Path:
+        """Exists while a dockerd started by the lab runs; holds its pid."""
+        return self.root / "dockerd.started-by-lab"
+
+    @property
+    def dockerd_log(self) -> Path:
+        return self.root / "dockerd.log"
+
+    def ensure(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o700)
+
+    def ensure_key(self) -> bool:
+        """Create the lab's ed25519 key pair once; True if it was created now."""
+
+        self.ensure()
+        if self.key.exists() and self.public_key.exists():
+            return False
+        private = Ed25519PrivateKey.generate()
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+        write_secret(self.key, pem)
+        public = private.public_key().public_bytes(
+            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+        )
+        self.public_key.write_bytes(public + b" ikzops-lab\n")
+        return True
+
+
+def write_secret(path: Path, content: bytes | str) -> None:
+    """Write ``content`` to ``path`` with mode 0600 from the first byte on."""
+
+    data = content.encode() if isinstance(content, str) else content
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)

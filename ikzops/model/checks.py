@@ -1,0 +1,256 @@
+"""Every check of an inventory, all run before anything else, all problems collected.
+
+First each piece is checked against the schema on its own (so one broken job does not
+hide the problems of the next), then the pieces are checked against each other:
+references, addresses, capacities, schedules against RPOs, offsite copies.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ikzops.model.partnership import Host, Job, Partnership
+from ikzops.model.problems import PathPart, Problem
+from ikzops.model.schedule import longest_gap
+from ikzops.model.schema import (
+    HOST_KEYS,
+    NAME_PATTERN,
+    PARTNERSHIP_KEYS,
+    ROLES,
+    HostSpec,
+    JobSpec,
+    LunSpec,
+    SiteSpec,
+    is_valid_name,
+)
+from ikzops.model.units import format_duration, format_size
+
+if TYPE_CHECKING:
+    from ikzops.model.loader import RawInventory
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: tuple[PathPart, ...], message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def validate(self, model: type[BaseModel], value: Any, path: tuple[PathPart, ...]) -> Any:
+        try:
+            return model.model_validate(value)
+        except ValidationError as exc:
+            for error in exc.errors():
+                message = error["msg"].removeprefix("Value error, ")
+                if error["type"] == "extra_forbidden":
+                    message = "unknown field (typo?)"
+                elif error["type"] == "string_pattern_mismatch":
+                    message = f"{error.get('input')!r} does not match {error['ctx']['pattern']}"
+                self.add(path + tuple(error["loc"]), message)
+            return None
+
+    def named_items(
+        self, key: str, value: Any, model: type[BaseModel]
+    ) -> dict[str, Any]:
+        """Validate ``{name: spec}`` item by item; return the valid ones."""
+
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add((key,), f"must be a dict of name -> settings, not {type(value).__name__}")
+            return {}
+        valid = {}
+        for name, spec in value.items():
+            if not isinstance(name, str) or not is_valid_name(name):
+                self.add((key, str(name)), f"name {name!r} does not match {NAME_PATTERN}")
+                continue
+            parsed = self.validate(model, spec, (key, name))
+            if parsed is not None:
+                valid[name] = parsed
+        return valid
+
+
+def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
+    out = _Collector()
+    if not raw.hosts:
+        out.add((), "the inventory defines no hosts")
+        return out.problems, None
+
+    shared = _partnership_data(raw, out)
+    name = shared.get("ikz_partnership")
+    if name is None:
+        out.add(("ikz_partnership",), "missing: name the partnership, e.g. ikz_partnership = 'saar'")
+    elif not isinstance(name, str) or not is_valid_name(name):
+        out.add(("ikz_partnership",), f"{name!r} does not match {NAME_PATTERN}")
+    if not shared.get("ikz_sites"):
+        out.add(("ikz_sites",), "missing: define the sites, e.g. ikz_sites = {'city': {'partner': '...'}}")
+    sites: dict[str, SiteSpec] = out.named_items("ikz_sites", shared.get("ikz_sites"), SiteSpec)
+    jobs: dict[str, JobSpec] = out.named_items("ikz_jobs", shared.get("ikz_jobs"), JobSpec)
+    luns: dict[str, LunSpec] = out.named_items("ikz_luns", shared.get("ikz_luns"), LunSpec)
+
+    hosts = _hosts(raw, sites, out)
+    _check_addresses(hosts, out)
+    for site in sites:
+        if site in ROLES:
+            out.add(("ikz_sites", site), f"a site may not be named like the role {site!r}")
+        elif not any(h.site == site for h in hosts.values()):
+            out.add(("ikz_sites", site), f"site {site!r} has no hosts: put hosts in a group named {site!r}")
+    checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, out))}
+    _check_luns(luns, hosts, sites, out)
+    _check_repositories(hosts, sites, out)
+
+    if out.problems:
+        return out.problems, None
+    partnership = Partnership(
+        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns,
+    )
+    return [], partnership
+
+
+def _partnership_data(raw: RawInventory, out: _Collector) -> dict[str, Any]:
+    """The partnership keys, which every host must see the same."""
+
+    first, *rest = raw.hosts.values()
+    shared = {key: first.data.get(key) for key in PARTNERSHIP_KEYS}
+    for host in rest:
+        for key in PARTNERSHIP_KEYS:
+            if host.data.get(key) != shared[key]:
+                out.add(
+                    ("hosts", host.name, key),
+                    f"differs from what host {first.name!r} sees: define {key} once for the "
+                    f"whole inventory (group_data/{raw.file_group}.py or group_data/all.py)",
+                )
+    for host in raw.hosts.values():
+        for key in host.data:
+            if key.startswith("ikz_") and key not in PARTNERSHIP_KEYS + HOST_KEYS:
+                out.add(("hosts", host.name, key), "unknown ikzops key (typo?)")
+    return shared
+
+
+def _hosts(raw: RawInventory, sites: dict[str, SiteSpec], out: _Collector) -> dict[str, Host]:
+    hosts: dict[str, Host] = {}
+    for raw_host in raw.hosts.values():
+        path: tuple[PathPart, ...] = ("hosts", raw_host.name)
+        spec: HostSpec | None = out.validate(HostSpec, raw_host.data, path)
+        in_sites = [g for g in raw_host.groups if g in sites]
+        roles = frozenset(g for g in raw_host.groups if g in ROLES)
+        if len(in_sites) != 1:
+            if not in_sites:
+                message = f"is in no site group; add it to one of: {', '.join(sites) or '(no sites)'}"
+            else:
+                message = f"is in several site groups ({', '.join(in_sites)}); a host stands in one site"
+            out.add(path, message)
+        if spec is None or len(in_sites) != 1:
+            continue
+        if spec.ikz_pools and "storage" not in roles:
+            out.add(path + ("ikz_pools",), "storage pools on a host without the 'storage' role")
+        if spec.ikz_repository and "repository" not in roles:
+            out.add(path + ("ikz_repository",), "a repository volume on a host without the 'repository' role")
+        hosts[raw_host.name] = Host(
+            name=raw_host.name,
+            address=spec.ssh_hostname or raw_host.name,
+            port=spec.ssh_port,
+            site=in_sites[0],
+            roles=roles,
+            groups=raw_host.groups,
+            pools=dict(spec.ikz_pools),
+            repository=spec.ikz_repository,
+        )
+    return hosts
+
+
+def _check_addresses(hosts: dict[str, Host], out: _Collector) -> None:
+    seen = Counter((h.address, h.port) for h in hosts.values())
+    for host in hosts.values():
+        if seen[(host.address, host.port)] > 1:
+            others = [h.name for h in hosts.values() if (h.address, h.port) == (host.address, host.port) and h is not host]
+            out.add(
+                ("hosts", host.name, "ssh_hostname"),
+                f"address {host.address}:{host.port} is also used by {', '.join(others)}",
+            )
+
+
+def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> Job | None:
+    path: tuple[PathPart, ...] = ("ikz_jobs", name)
+    client = hosts.get(spec.client)
+    if client is None:
+        out.add(path + ("client",), f"unknown host {spec.client!r}")
+        return None
+    if not client.has("client"):
+        out.add(path + ("client",), f"host {spec.client!r} does not have the 'client' role")
+    job = Job(name=name, site=client.site, spec=spec)
+    for index, site in enumerate(spec.destinations):
+        if site not in sites:
+            out.add(path + ("destinations", index), f"unknown site {site!r} (sites: {', '.join(sites)})")
+    offsite = [s for s in job.offsite if s in sites]
+    if not offsite:
+        out.add(
+            path + ("destinations",),
+            f"no offsite copy: the data of site {client.site!r} must also go to a partner site",
+        )
+    for site in job.destinations:
+        if site in sites and not any(h.has("repository") and h.site == site for h in hosts.values()):
+            out.add(
+                path + ("destinations",),
+                f"site {site!r} has no host with the 'repository' role to receive {spec.client}'s backups",
+            )
+    gap = longest_gap(spec.schedule)
+    if gap > spec.rpo:
+        out.add(
+            path + ("rpo",),
+            f"RPO {format_duration(spec.rpo)} cannot be met: schedule {spec.schedule!r} "
+            f"leaves up to {format_duration(gap)} between backups",
+        )
+    return job
+
+
+def _check_luns(luns: dict[str, LunSpec], hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> None:
+    used: dict[tuple[str, str], int] = defaultdict(int)
+    for name, lun in luns.items():
+        path: tuple[PathPart, ...] = ("ikz_luns", name)
+        if lun.partner not in sites:
+            out.add(path + ("partner",), f"unknown site {lun.partner!r} (sites: {', '.join(sites)})")
+        host = hosts.get(lun.host)
+        if host is None:
+            out.add(path + ("host",), f"unknown host {lun.host!r}")
+            continue
+        if not host.has("storage"):
+            out.add(path + ("host",), f"host {lun.host!r} does not have the 'storage' role")
+            continue
+        pool = host.pools.get(lun.pool)
+        if pool is None:
+            out.add(path + ("pool",), f"host {lun.host!r} has no pool {lun.pool!r} (pools: {', '.join(host.pools) or 'none'})")
+            continue
+        used[(lun.host, lun.pool)] += lun.size
+        if lun.size > pool.size:
+            out.add(path + ("size",), f"{format_size(lun.size)} is larger than pool {lun.host}/{lun.pool} ({format_size(pool.size)})")
+    for (host_name, pool_name), total in used.items():
+        pool = hosts[host_name].pools[pool_name]
+        if total > pool.size:
+            members = [n for n, lun in luns.items() if (lun.host, lun.pool) == (host_name, pool_name)]
+            if len(members) > 1:
+                out.add(
+                    ("hosts", host_name, "ikz_pools", pool_name, "size"),
+                    f"LUNs {', '.join(members)} need {format_size(total)}, "
+                    f"the pool has {format_size(pool.size)}",
+                )
+
+
+def _check_repositories(hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> None:
+    for host in hosts.values():
+        repo = host.repository
+        if repo is None:
+            continue
+        path: tuple[PathPart, ...] = ("hosts", host.name, "ikz_repository")
+        for site in repo.reserve:
+            if site not in sites:
+                out.add(path + ("reserve", site), f"unknown site {site!r}")
+        if repo.size is not None and sum(repo.reserve.values()) > repo.size:
+            out.add(
+                path + ("reserve",),
+                f"reservations add up to {format_size(sum(repo.reserve.values()))}, "
+                f"more than the volume's {format_size(repo.size)}",
+            )

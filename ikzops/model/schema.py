@@ -1,0 +1,174 @@
+"""The schema of every ``ikz_*`` key an inventory may hold: one place, checked before anything runs.
+
+Partnership-wide keys (the same for every host; put them in ``group_data/<inventory>.py``
+or ``group_data/all.py``):
+
+* ``ikz_partnership`` - the name of the partnership (used in IQNs, CA names)
+* ``ikz_sites``       - ``{site: SiteSpec}``; each site is one partner's data centre
+* ``ikz_jobs``        - ``{job: JobSpec}``; what is backed up, how often, to where
+* ``ikz_luns``        - ``{lun: LunSpec}``; the shared SAN's per-partner LUNs
+
+Host keys (in the host's tuple in the inventory file):
+
+* ``ssh_hostname``, ``ssh_port`` - pyinfra's own; the address ikzops checks for duplicates
+* ``ikz_pools``      - on ``storage`` hosts: ``{pool: PoolSpec}``
+* ``ikz_repository`` - on ``repository`` hosts: :class:`RepositorySpec`
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from ikzops.model.schedule import ScheduleError, fire_minutes
+from ikzops.model.units import parse_duration, parse_size
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
+
+PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns")
+HOST_KEYS = ("ikz_pools", "ikz_repository")
+ROLES = ("storage", "repository", "client", "monitor")
+
+
+def _absolute_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"{value!r} is not an absolute path")
+    if "\x00" in value or "\n" in value:
+        raise ValueError("a path may not contain NUL or newline characters")
+    if ".." in value.split("/"):
+        raise ValueError(f"{value!r} contains '..' (path traversal)")
+    normal = posixpath.normpath(value)
+    return "/" + normal.lstrip("/")
+
+
+def _schedule(value: str) -> str:
+    try:
+        fire_minutes(value)
+    except ScheduleError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value.total_seconds() <= 0:
+        raise ValueError("must be longer than zero")
+    return value
+
+
+def _positive_size(value: int) -> int:
+    if value <= 0:
+        raise ValueError("must be larger than zero")
+    if value > 1 << 60:
+        raise ValueError("is absurdly large (over one exbibyte)")
+    return value
+
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
+Size = Annotated[int, BeforeValidator(parse_size), AfterValidator(_positive_size)]
+Schedule = Annotated[str, AfterValidator(_schedule)]
+Iqn = Annotated[str, Field(pattern=IQN_PATTERN)]
+Command = Annotated[str, Field(min_length=1)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class SiteSpec(Spec):
+    partner: str = Field(min_length=1, description="who runs this site, e.g. 'City of Saarbrücken IT'")
+    description: str = ""
+
+
+class PostgresHook(Spec):
+    databases: list[Name] = Field(min_length=1)
+    user: str = "postgres"
+
+
+class Hooks(Spec):
+    before: list[Command] = []
+    after: list[Command] = []
+    postgresql: PostgresHook | None = None
+
+
+class Retention(Spec):
+    keep_last: int = Field(default=0, ge=0, le=10000)
+    keep_daily: int = Field(default=7, ge=0, le=10000)
+    keep_weekly: int = Field(default=4, ge=0, le=10000)
+    keep_monthly: int = Field(default=6, ge=0, le=10000)
+
+    @model_validator(mode="after")
+    def _keeps_something(self) -> Retention:
+        if not (self.keep_last or self.keep_daily or self.keep_weekly or self.keep_monthly):
+            raise ValueError("retention keeps nothing: set at least one keep_* above zero")
+        return self
+
+
+class JobSpec(Spec):
+    client: str = Field(min_length=1)
+    paths: list[AbsolutePath] = Field(min_length=1)
+    exclude: list[str] = []
+    schedule: Schedule = "hourly"
+    rpo: Duration
+    rto: Duration
+    retention: Retention = Retention()
+    destinations: list[str] = Field(min_length=1)
+    hooks: Hooks = Hooks()
+
+
+class PoolSpec(Spec):
+    backing: Literal["file", "lvm"]
+    size: Size
+    #: file pools: the directory holding the backing files
+    path: AbsolutePath | None = None
+    #: lvm pools: the volume group
+    vg: Annotated[str, Field(pattern=r"^[A-Za-z0-9+_.-]+$")] | None = None
+
+    @model_validator(mode="after")
+    def _where(self) -> PoolSpec:
+        if self.backing == "file" and not self.path:
+            raise ValueError("a file pool needs 'path' (the directory for the backing files)")
+        if self.backing == "lvm" and not self.vg:
+            raise ValueError("an lvm pool needs 'vg' (the volume group)")
+        return self
+
+
+class LunSpec(Spec):
+    partner: str = Field(min_length=1, description="the site (partner) that owns this LUN")
+    host: str = Field(min_length=1, description="the storage host serving it")
+    pool: Name
+    size: Size
+    initiators: list[Iqn] = Field(min_length=1)
+
+
+class RepositorySpec(Spec):
+    path: AbsolutePath = "/srv/ikzops/repositories"
+    size: Size | None = None
+    #: space reserved per partner (site) inside ``path``
+    reserve: dict[str, Size] = {}
+
+
+class PartnershipSpec(Spec):
+    ikz_partnership: Name
+    ikz_sites: dict[Name, SiteSpec] = Field(min_length=1)
+    ikz_jobs: dict[Name, JobSpec] = {}
+    ikz_luns: dict[Name, LunSpec] = {}
+
+
+class HostSpec(Spec):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    ssh_hostname: str | None = None
+    ssh_port: int = Field(default=22, ge=1, le=65535)
+    ikz_pools: dict[Name, PoolSpec] = {}
+    ikz_repository: RepositorySpec | None = None
+
+
+def is_valid_name(value: str) -> bool:
+    return bool(re.match(NAME_PATTERN, value))

@@ -1,0 +1,65 @@
+"""Data for every host of inventories/lab.py (pyinfra applies group_data/<inventory>.py to all its hosts)."""
+
+import os
+from pathlib import Path
+
+# --- how to reach the lab: root over SSH with the key and host keys `ikzops lab up` wrote
+ssh_user = "root"
+ssh_key = str(Path(os.environ.get("IKZOPS_STATE_DIR", Path(__file__).resolve().parents[2] / ".state")) / "lab" / "id_ed25519")
+ssh_known_hosts_file = str(Path(ssh_key).parent / "known_hosts")
+ssh_strict_host_key_checking = "yes"
+ssh_look_for_keys = False
+ssh_allow_agent = False
+
+# --- the partnership
+ikz_partnership = "lab"
+
+ikz_sites = {
+    "city": {"partner": "City IT service (lab)", "description": "the city's data centre"},
+    "district": {"partner": "District IT (lab)", "description": "the district's data centre"},
+}
+
+ikz_jobs = {
+    "city-files": {
+        "client": "city-app",
+        "paths": ["/srv/data"],
+        "schedule": "*-*-* *:00/15:00",
+        "rpo": "1h",
+        "rto": "30m",
+        "retention": {"keep_last": 4, "keep_daily": 7, "keep_weekly": 4, "keep_monthly": 6},
+        "destinations": ["district"],
+    },
+    "city-db": {
+        "client": "city-app",
+        "paths": ["/var/backups/ikzops/postgresql"],
+        "schedule": "hourly",
+        "rpo": "2h",
+        "rto": "1h",
+        "destinations": ["district"],
+        "hooks": {"postgresql": {"databases": ["housing"]}},
+    },
+    "district-files": {
+        "client": "district-app",
+        "paths": ["/srv/data"],
+        "schedule": "*-*-* *:00/15:00",
+        "rpo": "1h",
+        "rto": "30m",
+        "destinations": ["city"],
+    },
+}
+
+# the shared SAN: each partner's LUNs, served from both sites' storage hosts
+ikz_luns = {
+    "city-fileserver": {
+        "partner": "city", "host": "city-san", "pool": "san", "size": "256M",
+        "initiators": ["iqn.2026-11.lab.ikzops:city-app"],
+    },
+    "district-fileserver": {
+        "partner": "district", "host": "city-san", "pool": "san", "size": "256M",
+        "initiators": ["iqn.2026-11.lab.ikzops:district-app"],
+    },
+    "district-archive": {
+        "partner": "district", "host": "district-san", "pool": "san", "size": "512M",
+        "initiators": ["iqn.2026-11.lab.ikzops:district-app"],
+    },
+}

@@ -1,0 +1,58 @@
+"""Partnership data of the example inventory inventories/saar_partners.py."""
+
+ssh_user = "ikzops"
+_sudo = True
+
+ikz_partnership = "saar"
+
+ikz_sites = {
+    "sb": {"partner": "Landeshauptstadt Saarbrücken, municipal IT", "description": "city data centre"},
+    "spk": {"partner": "Saarpfalz-Kreis, district IT", "description": "district data centre"},
+}
+
+ikz_jobs = {
+    # the housing-benefit system the city runs for both partners
+    "wohngeld-db": {
+        "client": "sb-wohngeld.it.example",
+        "paths": ["/var/backups/ikzops/postgresql"],
+        "schedule": "*-*-* *:00/30:00",
+        "rpo": "1h",
+        "rto": "4h",
+        "retention": {"keep_daily": 14, "keep_weekly": 8, "keep_monthly": 12},
+        "destinations": ["spk"],
+        "hooks": {"postgresql": {"databases": ["wohngeld"]}},
+    },
+    "sb-fileserver": {
+        "client": "sb-files.it.example",
+        "paths": ["/srv/shares"],
+        "exclude": ["*.tmp", "/srv/shares/scratch"],
+        "schedule": "*-*-* 00/4:15:00",
+        "rpo": "6h",
+        "rto": "8h",
+        "destinations": ["spk"],
+    },
+    # the public service hotline the district runs for both partners
+    "spk-hotline": {
+        "client": "spk-hotline.it.example",
+        "paths": ["/srv/hotline", "/etc/hotline"],
+        "schedule": "hourly",
+        "rpo": "2h",
+        "rto": "4h",
+        "destinations": ["sb"],
+    },
+}
+
+ikz_luns = {
+    "sb-vmstore": {
+        "partner": "sb", "host": "sb-san1.it.example", "pool": "ssd", "size": "8T",
+        "initiators": ["iqn.2026-11.de.saarbruecken.it:esx01", "iqn.2026-11.de.saarbruecken.it:esx02"],
+    },
+    "spk-vmstore": {
+        "partner": "spk", "host": "sb-san1.it.example", "pool": "ssd", "size": "6T",
+        "initiators": ["iqn.2026-11.de.saarpfalz-kreis.it:esx01"],
+    },
+    "spk-vmstore-mirror": {
+        "partner": "spk", "host": "spk-san1.it.example", "pool": "ssd", "size": "6T",
+        "initiators": ["iqn.2026-11.de.saarpfalz-kreis.it:esx01"],
+    },
+}
