@@ -1,0 +1,47 @@
+"""One lab per test session: brought up (or reused) once, shared by every lab test.
+
+The lab is left running afterwards so the next run reuses it in seconds; `ikzops lab
+down` removes it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import testinfra
+
+from ikzops.lab import manager
+from ikzops.lab.ssh import connect
+from ikzops.lab.state import LabState
+from ikzops.progress import Recorder
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/lab/" in str(item.fspath):
+            item.add_marker(pytest.mark.lab)
+
+
+@pytest.fixture(scope="session")
+def lab() -> manager.UpResult:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    return manager.up(Recorder())
+
+
+@pytest.fixture(scope="session")
+def lab_state(lab) -> LabState:
+    return LabState.default()
+
+
+@pytest.fixture(scope="session")
+def hosts(lab, lab_state) -> dict[str, testinfra.host.Host]:
+    """testinfra hosts over paramiko, on connections that pin the lab's host keys."""
+
+    found = {}
+    for lab_host in lab.topology.hosts:
+        host = testinfra.get_host(f"paramiko://root@{lab_host.address}")
+        host.backend.__dict__["client"] = connect(lab_state, lab_host)
+        found[lab_host.name] = host
+    return found

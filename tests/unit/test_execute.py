@@ -1,0 +1,46 @@
+import pytest
+
+from ikzops import execute
+from ikzops.errors import CommandError, ExitCode
+from ikzops.execute import Command, ExitMeaning
+
+
+def test_secret_on_command_line_is_refused_before_running():
+    with pytest.raises(ValueError, match="secret is on its command line"):
+        Command(("echo", "hunter2"), secrets=("hunter2",))
+
+
+def test_secret_passed_by_environment_is_masked_in_output():
+    result = execute.run(Command(("sh", "-c", 'echo "pw=$PW"'), env={"PW": "hunter2"}, secrets=("hunter2",)))
+    assert result.stdout.strip() == "pw=******"
+
+
+def test_exit_code_is_mapped_through_the_callers_table():
+    meanings = {3: ExitMeaning("repository is locked", ExitCode.UNREACHABLE, hint="wait")}
+    with pytest.raises(CommandError) as caught:
+        execute.run(Command(("sh", "-c", "echo boom >&2; exit 3"), purpose="unlock"), exit_meanings=meanings)
+    assert caught.value.exit_code == ExitCode.UNREACHABLE
+    assert caught.value.message.startswith("unlock: repository is locked")
+    assert "boom" in caught.value.message
+    assert caught.value.hint == "wait"
+
+
+def test_unmapped_failure_names_program_and_code():
+    with pytest.raises(CommandError, match="sh exited with 7"):
+        execute.run(Command(("sh", "-c", "exit 7")))
+
+
+def test_dry_run_runs_nothing(tmp_path):
+    marker = tmp_path / "touched"
+    execute.run(Command(("touch", str(marker))), dry_run=True)
+    assert not marker.exists()
+
+
+def test_missing_program_is_a_clear_error():
+    with pytest.raises(CommandError, match="not installed"):
+        execute.run(Command(("ikzops-no-such-program",)))
+
+
+def test_pipeline_feeds_producer_into_consumer():
+    result = execute.run_pipeline(Command(("printf", "a\\nb\\n")), Command(("wc", "-l")))
+    assert result.stdout.strip() == "2"
