@@ -18,6 +18,8 @@ STEPS: tuple[tuple[str, ...], ...] = (
     ("lab", "up"),
     ("inventory", "check", "-i", LAB),
     ("lab", "status"),
+    ("deploy", "-i", LAB),
+    ("deploy", "-i", LAB),
 )
 
 

@@ -9,6 +9,7 @@ dry-run, and maps exit codes through a table the caller passes.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -92,9 +93,8 @@ def run(
             f"{command.argv[0]} is not installed", returncode=127,
             hint=f"install the package that provides {command.argv[0]}",
         ) from None
-    bound = program[command.argv[1:]]
-    if command.env:
-        bound = bound.with_env(**command.env)
+    # plumbum keeps a copy of the environment from import time; pass today's
+    bound = program[command.argv[1:]].with_env(**{**os.environ, **command.env})
     if command.stdin is not None:
         bound = bound << command.stdin
     try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pyinfra.api import Inventory
 from pyinfra.api.exceptions import PyinfraError
 
 from ikzops.errors import ConfigError
@@ -66,7 +67,12 @@ def read(path: str | os.PathLike[str]) -> RawInventory:
     except (PyinfraError, TypeError, ValueError) as exc:
         raise InventoryInvalid([Problem((), f"pyinfra cannot load it: {exc}", str(file))]) from None
 
-    file_group = file.stem
+    return raw_inventory(inventory, str(file), file.stem, data_files)
+
+
+def raw_inventory(inventory: Inventory, file: str, file_group: str, data_files: list[str]) -> RawInventory:
+    """The hosts, groups and merged data of a pyinfra inventory (pyinfra's precedence)."""
+
     hosts: dict[str, RawHost] = {}
     for host in inventory:
         data: dict[str, Any] = {}
@@ -79,5 +85,15 @@ def read(path: str | os.PathLike[str]) -> RawInventory:
             data.update(layer)
         groups = tuple(g for g in host.groups if g not in ("all", file_group))
         hosts[host.name] = RawHost(host.name, data, groups)
+    return RawInventory(file, file_group, hosts, SourceIndex.build(file, data_files))
 
-    return RawInventory(str(file), file_group, hosts, SourceIndex.build(str(file), data_files))
+
+def from_inventory(inventory: Inventory, file: str = "(inventory)") -> Partnership:
+    """Validate the inventory pyinfra already loaded (inside a deploy)."""
+
+    raw = raw_inventory(inventory, file, Path(file).stem, [])
+    problems, partnership = check(raw)
+    if problems:
+        raise InventoryInvalid(problems)
+    assert partnership is not None
+    return partnership

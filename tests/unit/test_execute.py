@@ -44,3 +44,8 @@ def test_missing_program_is_a_clear_error():
 def test_pipeline_feeds_producer_into_consumer():
     result = execute.run_pipeline(Command(("printf", "a\\nb\\n")), Command(("wc", "-l")))
     assert result.stdout.strip() == "2"
+
+
+def test_environment_changes_after_import_reach_the_command(monkeypatch):
+    monkeypatch.setenv("IKZOPS_TEST_VALUE", "today")
+    assert execute.run(Command(("sh", "-c", "echo $IKZOPS_TEST_VALUE"))).stdout.strip() == "today"
