@@ -1,5 +1,6 @@
 """Everything ikzops deploys: `pyinfra INV deploy/site.py` (or `ikzops deploy -i INV`)."""
 
-from ikzops.deploys.storage import storage_targets
+from ikzops.deploys.storage import repository_volumes, storage_targets
 
 storage_targets()
+repository_volumes()

@@ -10,11 +10,14 @@ from pyinfra.operations import apt, files, systemd
 
 from ikzops import templates
 from ikzops.deploys.context import partnership
+from ikzops.model.schema import RepositorySpec
+from ikzops.storage.capacity import capacity_plan
 from ikzops.operations import san
 from ikzops.secrets import SecretStore
 from ikzops.storage.targets import DEFAULT_IQN_BASE, targets_for
 
-TGT_CONFIG = "/etc/tgt/conf.d/ikzops.conf"
+CAPACITY_FILE = "/etc/ikzops/capacity.json"
+REST_SERVER_USER = "restic-rest-server"
 
 
 @deploy("ikzops: shared SAN targets", data_defaults={"ikz_allow_destroy": False, "ikz_iqn_base": DEFAULT_IQN_BASE})
@@ -47,10 +50,48 @@ def storage_targets() -> None:
                     vg=lun.vg, lv=f"ikz-{lun.name}", size=lun.size,
                 )
 
-    content = templates.render("storage/tgt-ikzops.conf.j2", host=host.name, targets=targets, chap_secrets=chap)
-    config = files.put(
-        name=f"tgt targets ({len(targets)} partners)",
-        src=StringIO(content), dest=TGT_CONFIG, user="root", group="root", mode="0600",
-    )
     systemd.service(name="tgt running and enabled", service="tgt", running=True, enabled=True)
-    systemd.service(name="tgt reload (targets changed)", service="tgt", reloaded=True, _if=config.did_change)
+    san.tgt_no_stale_targets(
+        name="No partner's target dropped without --allow-destroy",
+        keep=[t.partner for t in targets], allow_destroy=bool(host.data.ikz_allow_destroy),
+    )
+    for target in targets:
+        content = templates.render("storage/tgt-target.conf.j2", host=host.name, target=target, chap_secret=chap[target.partner])
+        config = files.put(
+            name=f"tgt target of partner {target.partner}",
+            src=StringIO(content), dest=f"{san.TGT_CONF_D}/ikzops-{target.partner}.conf",
+            user="root", group="root", mode="0600",
+        )
+        san.tgt_target_apply(
+            name=f"tgt applies partner {target.partner}'s target (if changed)",
+            iqn=target.iqn, chap_user=target.chap_user, _if=config.did_change,
+        )
+
+
+@deploy("ikzops: repository volumes")
+def repository_volumes() -> None:
+    """The directory that holds the backup repositories, and the partners' reservations.
+
+    Debian's one rest-server cannot enforce a quota per partner; the reservations are
+    checked against the filesystem here, recorded in /etc/ikzops/capacity.json for
+    ``verify`` and the monitoring (usage per partner against its reservation), and the
+    rest-server gets the volume's size as its hard ``--max-size``.
+    """
+    if "repository" not in host.groups:
+        return
+    p = partnership()
+    volume = p.hosts[host.name].repository or RepositorySpec()
+    apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
+    files.directory(
+        name=f"Repository volume {volume.path}", path=volume.path,
+        user=REST_SERVER_USER, group=REST_SERVER_USER, mode="0750",
+    )
+    reserved = sum(volume.reserve.values())
+    if reserved:
+        san.reservations_fit(name="Partner reservations fit the volume", path=volume.path, reserved=reserved)
+    files.directory(name="ikzops config directory", path="/etc/ikzops", mode="0755")
+    files.put(
+        name="Capacity plan (reservations per partner)",
+        src=StringIO(templates.render("repository/capacity.json.j2", capacity=capacity_plan(p, host.name))),
+        dest=CAPACITY_FILE, mode="0644",
+    )

@@ -36,3 +36,30 @@ class LogicalVolumes(FactBase):
             vg, lv, size = (part.strip() for part in line.split("|"))
             volumes[f"{vg}/{lv}"] = int(size)
         return volumes
+
+
+class FilesystemSize(FactBase):
+    """``{"size": bytes, "available": bytes}`` of the filesystem holding ``path`` (or its nearest existing parent)."""
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"p={quoted}; while [ ! -e \"$p\" ]; do p=$(dirname \"$p\"); done; "
+            "df -B1 --output=size,avail \"$p\" | tail -n 1"
+        )
+
+    def process(self, output: list[str]) -> dict[str, int]:
+        size, available = output[-1].split()
+        return {"size": int(size), "available": int(available)}
+
+
+class TargetConfigs(FactBase):
+    """Partners with an ikzops target config (``ikzops-<partner>.conf``) in a tgt conf dir."""
+
+    default = list
+
+    def command(self, path: str) -> str:
+        return f"find {shlex.quote(path)} -maxdepth 1 -type f -name 'ikzops-*.conf' -printf '%f\\n' 2>/dev/null || true"
+
+    def process(self, output: list[str]) -> list[str]:
+        return sorted(line.removeprefix("ikzops-").removesuffix(".conf") for line in output if line)

@@ -8,7 +8,7 @@ from pyinfra import host
 from pyinfra.api import OperationError, operation
 from pyinfra.facts.files import File
 
-from ikzops.facts.san import LogicalVolumes, LunBackingFiles
+from ikzops.facts.san import FilesystemSize, LogicalVolumes, LunBackingFiles, TargetConfigs
 
 
 @operation()
@@ -66,3 +66,50 @@ def no_lost_luns(pool_path: str, keep: list[str], allow_destroy: bool = False):
         )
     for name in gone:
         yield f"rm -f -- {shlex.quote(f'{pool_path}/{name}.img')}"
+
+
+@operation()
+def reservations_fit(path: str, reserved: int, declared_size: int | None = None):
+    """Refuse when the filesystem under ``path`` is smaller than what is reserved on it."""
+
+    fs = host.get_fact(FilesystemSize, path=path)
+    if fs["size"] < reserved:
+        raise OperationError(
+            f"the filesystem holding {path} has {fs['size']} bytes, less than the "
+            f"{reserved} bytes reserved for the partners: give it more space or reserve less"
+        )
+    host.noop(f"{path}: {fs['size']} bytes hold the {reserved} bytes reserved")
+    yield from ()
+
+
+TGT_CONF_D = "/etc/tgt/conf.d"
+
+
+@operation()
+def tgt_target_apply(iqn: str, chap_user: str):
+    """Apply one target's changed config: tgt-admin cannot change a live account's
+    password, so the target and its account are removed and added anew (sessions of
+    this target reconnect; other targets are untouched)."""
+
+    yield f"tgt-admin --delete {shlex.quote(iqn)} -f || true"
+    yield f"tgtadm --lld iscsi --op delete --mode account --user {shlex.quote(chap_user)} 2>/dev/null || true"
+    yield f"tgt-admin --update {shlex.quote(iqn)} -c /etc/tgt/targets.conf"
+
+
+@operation()
+def tgt_no_stale_targets(keep: list[str], allow_destroy: bool = False):
+    """Target configs of partners that left this host go only with --allow-destroy."""
+
+    present = host.get_fact(TargetConfigs, path=TGT_CONF_D)
+    stale = sorted(set(present) - set(keep))
+    if not stale:
+        host.noop("every ikzops target config is in the model")
+        return
+    if not allow_destroy:
+        raise OperationError(
+            f"target(s) of partner(s) {', '.join(stale)} are no longer in the model; removing them "
+            "cuts their initiators off. ikzops refuses: put them back, or run `ikzops deploy --allow-destroy`"
+        )
+    for partner in stale:
+        config = f"{TGT_CONF_D}/ikzops-{partner}.conf"
+        yield f"iqn=$(sed -n 's/^<target \\(.*\\)>$/\\1/p' {config}); [ -n \"$iqn\" ] && tgt-admin --delete \"$iqn\" -f; rm -f {config}"

@@ -10,7 +10,8 @@ from ikzops.lab.state import state_root
 from ikzops.model.loader import load
 from ikzops.orchestrate import deploy as orchestrator
 from ikzops.secrets import SecretStore
-from ikzops.storage.targets import chap_user, target_iqn
+from ikzops.lab.state import write_secret
+from ikzops.storage.targets import chap_user, target_iqn, targets_for
 from tests.lab.helpers import ROOT, iscsi, lab_inventory_copy
 
 LAB = str(ROOT / "inventories/lab.py")
@@ -40,7 +41,8 @@ def other_site_client(p, hosts, storage_host):
 
 def url(p, lun_name):
     lun = p.luns[lun_name]
-    return f"iscsi://{lun.host}/{target_iqn(p, lun.partner, lun.host)}/1"
+    number = next(l.number for t in targets_for(p, lun.host) for l in t.luns if l.name == lun_name)
+    return f"iscsi://{lun.host}/{target_iqn(p, lun.partner, lun.host)}/{number}"
 
 
 def login_as(p, hosts, lun_name, *, partner=None, initiator=None, secret=None, tool="iscsi-readcapacity16"):
@@ -55,8 +57,6 @@ def login_as(p, hosts, lun_name, *, partner=None, initiator=None, secret=None, t
 
 def test_each_partner_lun_has_model_size_from_the_other_site(deployed, partnership, hosts):
     for name, lun in partnership.luns.items():
-        if lun.host == "district-san":
-            continue  # LUN number 1 of the target is the first LUN of that partner there
         result = login_as(partnership, hosts, name)
         assert result.rc == 0, result.stderr
         assert f"Total size:{lun.size}" in result.stdout
@@ -97,7 +97,7 @@ def test_chap_secrets_are_0600_and_never_in_deploy_output(deployed, partnership,
         path = store.path("chap", partner)
         assert path.stat().st_mode & 0o777 == 0o600
         assert path.read_text().strip() not in result.output
-    assert hosts["city-san"].file("/etc/tgt/conf.d/ikzops.conf").mode == 0o600
+    assert all(hosts["city-san"].file(f"/etc/tgt/conf.d/ikzops-{p}.conf").mode == 0o600 for p in ("city", "district"))
 
 
 def test_dry_run_lists_a_grown_lun_and_leaves_the_host_alone(deployed, hosts, tmp_path, lab_state_env):
@@ -122,3 +122,38 @@ def test_removing_a_lun_from_the_model_is_refused_and_keeps_its_data(deployed, h
 def test_unknown_limit_is_a_config_error_before_any_host(deployed):
     result = CliRunner().invoke(cli, ["deploy", "-i", LAB, "--limit", "mars"])
     assert result.exit_code == 2 and "no such host or group" in result.output
+
+
+def test_repository_volume_belongs_to_the_rest_server_user(deployed, partnership, hosts):
+    for host in partnership.hosts_with("repository"):
+        volume = hosts[host.name].file(host.repository.path)
+        assert volume.is_directory and volume.user == "restic-rest-server" and volume.mode == 0o750
+
+
+def test_capacity_plan_records_each_partners_reservation(deployed, partnership, hosts):
+    import json
+
+    plan = json.loads(hosts["district-san"].file("/etc/ikzops/capacity.json").content_string)
+    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "clients": ["city-app"]}
+    assert plan["size_bytes"] == 8 << 30
+
+
+def test_reservations_larger_than_the_filesystem_are_refused(deployed, tmp_path, lab_state_env):
+    inventory = lab_inventory_copy(tmp_path)
+    text = inventory.read_text().replace('"size": "8G"', '"size": "900P"').replace(
+        '"reserve": {"city": "4G", "district": "4G"}', '"reserve": {"city": "400P", "district": "400P"}'
+    )
+    inventory.write_text(text)
+    result = CliRunner().invoke(cli, ["deploy", "-i", str(inventory), "--only", "storage", "--limit", "city-san"])
+    assert result.exit_code == 2
+    assert "less than the" in result.output and "reserved for the partners" in result.output
+
+
+def test_rotated_chap_secret_takes_effect_and_the_old_one_stops_working(deployed, partnership, hosts):
+    store = SecretStore(partnership.name)
+    old = store.get_or_create("chap", "district")
+    write_secret(store.path("chap", "district"), "rotated-secret-1\n")
+    report = orchestrator.deploy(LAB, only=("storage",))
+    assert not report.errors and report.changes > 0
+    assert login_as(partnership, hosts, "district-archive").rc == 0
+    assert login_as(partnership, hosts, "district-archive", secret=old).rc != 0
