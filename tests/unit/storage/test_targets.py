@@ -41,7 +41,7 @@ def test_rendered_target_config_binds_names_not_all_addresses():
     assert "incominguser saar-sb s3cret" in text
     assert text.count("initiator-name ") == 2
     assert "initiator-address 255.255.255.255/32" in text
-    assert "ALL" not in text
+    assert "initiator-address ALL" not in text
 
 
 def test_capacity_plan_lists_partners_clients_landing_on_the_host():
