@@ -164,3 +164,37 @@ def spawn(command: Command, log_path: str) -> subprocess.Popen:
             list(command.argv), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
             start_new_session=True,
         )
+
+
+def run_remote(machine, command: Command, *, check: bool = True, timeout: float | None = None,
+               exit_meanings: Mapping[int, ExitMeaning] | None = None) -> Result:
+    """Run ``command`` on a plumbum remote machine.
+
+    A remote command line is visible in the host's process list, so remote commands
+    take no ``env``: secrets must already be in files on the host.
+    """
+
+    if command.env:
+        raise ValueError("remote commands take no env; put secrets in files on the host")
+    log.debug("run on %s: %s", machine, command.display())
+    bound = machine[command.argv[0]][command.argv[1:]]
+    try:
+        if command.stdin is not None:
+            # plumbum's paramiko machine ignores `<<`: write the channel, then close it for EOF
+            proc = bound.popen()
+            data = command.stdin.encode() if isinstance(command.stdin, str) else command.stdin
+            proc.stdin.write(data)
+            proc.stdin.close()
+            stdout, stderr = proc.communicate()
+            returncode = proc.returncode
+        else:
+            returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
+    except ProcessTimedOut:
+        raise CommandError(
+            f"{command.purpose or command.display()}: no answer within {timeout:.0f} s",
+            returncode=-1, exit_code=ExitCode.UNREACHABLE,
+        ) from None
+    result = Result(returncode, mask(stdout, command.secrets), mask(stderr, command.secrets))
+    if check and returncode != 0:
+        raise failure(command, result, exit_meanings)
+    return result

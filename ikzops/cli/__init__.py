@@ -10,6 +10,7 @@ import click
 
 from ikzops import __version__
 from ikzops.cli.console import console, err_console
+from ikzops.cli.backup import backup
 from ikzops.cli.deploy import deploy
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
@@ -61,6 +62,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 cli.add_command(inventory)
 cli.add_command(lab)
 cli.add_command(deploy)
+cli.add_command(backup)
 
 
 def main() -> None:

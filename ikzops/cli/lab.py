@@ -69,3 +69,16 @@ def status(inventory_path: str) -> None:
     console.print(table)
     if not all_up:
         click.get_current_context().exit(ExitCode.UNREACHABLE)
+
+
+@lab.command("seed")
+@lab_inventory_option
+def seed(inventory_path: str) -> None:
+    """Put test data on the lab's clients: files to back up, PostgreSQL with rows.
+
+    Idempotent: data that exists is kept.
+    """
+    from ikzops.lab.seed import seed as seed_lab
+
+    seed_lab(ConsoleProgress(err_console), inventory_path)
+    console.print("[green]lab seeded[/]")

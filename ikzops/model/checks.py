@@ -158,6 +158,9 @@ def _hosts(raw: RawInventory, sites: dict[str, SiteSpec], out: _Collector) -> di
             groups=raw_host.groups,
             pools=dict(spec.ikz_pools),
             repository=spec.ikz_repository,
+            ssh_user=spec.ssh_user,
+            ssh_key=spec.ssh_key,
+            ssh_known_hosts_file=spec.ssh_known_hosts_file,
         )
     return hosts
 

@@ -21,6 +21,10 @@ class Host:
     groups: tuple[str, ...]
     pools: dict[str, PoolSpec] = field(default_factory=dict)
     repository: RepositorySpec | None = None
+    #: how ikzops itself reaches the host (pyinfra's ssh_* data)
+    ssh_user: str | None = None
+    ssh_key: str | None = None
+    ssh_known_hosts_file: str | None = None
 
     def has(self, role: str) -> bool:
         return role in self.roles

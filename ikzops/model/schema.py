@@ -166,6 +166,9 @@ class HostSpec(Spec):
 
     ssh_hostname: str | None = None
     ssh_port: int = Field(default=22, ge=1, le=65535)
+    ssh_user: str | None = None
+    ssh_key: str | None = None
+    ssh_known_hosts_file: str | None = None
     ikz_pools: dict[Name, PoolSpec] = {}
     ikz_repository: RepositorySpec | None = None
 

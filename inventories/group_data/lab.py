@@ -31,7 +31,7 @@ ikz_jobs = {
     },
     "city-db": {
         "client": "city-app",
-        "paths": ["/var/backups/ikzops/postgresql"],
+        "paths": ["/etc/postgresql"],
         "schedule": "hourly",
         "rpo": "2h",
         "rto": "1h",

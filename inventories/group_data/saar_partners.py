@@ -14,7 +14,7 @@ ikz_jobs = {
     # the housing-benefit system the city runs for both partners
     "wohngeld-db": {
         "client": "sb-wohngeld.it.example",
-        "paths": ["/var/backups/ikzops/postgresql"],
+        "paths": ["/etc/postgresql"],
         "schedule": "*-*-* *:00/30:00",
         "rpo": "1h",
         "rto": "4h",

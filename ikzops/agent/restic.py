@@ -1,0 +1,177 @@
+"""The one place that knows restic: argv tuples, environment, exit codes, JSON output.
+
+Pure functions build each restic invocation as an argv tuple plus the environment it
+needs; secrets travel only as files (``RESTIC_PASSWORD_FILE``) or environment
+variables (``RESTIC_REST_PASSWORD``), never in argv. The control host runs these
+through its executor, the backup job on a client through ``subprocess``; both map
+exit codes through :data:`EXIT_CODES` and parse ``--json`` output here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+#: restic's documented exit codes (0.17+), and what they mean for a person
+EXIT_CODES = {
+    0: "ok",
+    1: "restic failed",
+    3: "some source files could not be read (the snapshot was still written)",
+    10: "the repository does not exist",
+    11: "the repository is locked by another process",
+    12: "wrong repository password",
+    130: "interrupted",
+}
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Where a repository is and how to open it (paths to secrets, not secrets)."""
+
+    url: str
+    password_file: str
+    cacert: str | None = None
+    #: REST credentials: the user name, and the file holding its password
+    rest_user: str | None = None
+    rest_password_file: str | None = None
+    cache_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Invocation:
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    #: environment variables whose values must come from these files at run time
+    env_from_files: dict[str, str] = field(default_factory=dict)
+
+
+def _env(repo: Repository, prefix: str = "") -> tuple[dict[str, str], dict[str, str]]:
+    env = {f"RESTIC_{prefix}REPOSITORY": repo.url, f"RESTIC_{prefix}PASSWORD_FILE": repo.password_file}
+    from_files = {}
+    if not prefix:
+        if repo.cacert:
+            env["RESTIC_CACERT"] = repo.cacert
+        if repo.cache_dir:
+            env["RESTIC_CACHE_DIR"] = repo.cache_dir
+        if repo.rest_user:
+            env["RESTIC_REST_USERNAME"] = repo.rest_user
+        if repo.rest_password_file:
+            from_files["RESTIC_REST_PASSWORD"] = repo.rest_password_file
+    return env, from_files
+
+
+def _invocation(repo: Repository, *args: str, json_output: bool = True) -> Invocation:
+    env, from_files = _env(repo)
+    # global flags before the command: after "--" every word is a path
+    argv = ("restic", *(("--json",) if json_output else ()), *args)
+    return Invocation(argv, env, from_files)
+
+
+def cat_config(repo: Repository) -> Invocation:
+    return _invocation(repo, "cat", "config", json_output=False)
+
+
+def init(repo: Repository) -> Invocation:
+    return _invocation(repo, "init")
+
+
+def backup(repo: Repository, paths: list[str], *, tags: list[str], host: str, exclude: list[str] = ()) -> Invocation:
+    args = ["backup", "--host", host]
+    for tag in tags:
+        args += ["--tag", tag]
+    for pattern in exclude:
+        args += ["--exclude", pattern]
+    return _invocation(repo, *args, "--", *paths)
+
+
+def snapshots(repo: Repository, *, tags: list[str] = ()) -> Invocation:
+    args = ["snapshots"]
+    for tag in tags:
+        args += ["--tag", tag]
+    return _invocation(repo, *args)
+
+
+def copy(source: Repository, target: Repository, snapshot_ids: list[str]) -> Invocation:
+    env, from_files = _env(target)
+    source_env, _ = _env(source, prefix="FROM_")
+    env.update(source_env)
+    return Invocation(("restic", "--json", "copy", "--", *snapshot_ids), env, from_files)
+
+
+def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,
+           tags: list[str] = (), prune: bool = True) -> Invocation:
+    # one group per client host: every run has its own ikz-run tag, so grouping by
+    # tags would make every snapshot its own group and keep them all
+    args = ["forget", "--group-by", "host"]
+    for flag, value in (("--keep-last", keep_last), ("--keep-daily", keep_daily),
+                        ("--keep-weekly", keep_weekly), ("--keep-monthly", keep_monthly)):
+        if value:
+            args += [flag, str(value)]
+    for tag in tags:
+        args += ["--tag", tag]
+    if prune:
+        args.append("--prune")
+    return _invocation(repo, *args)
+
+
+def meaning(returncode: int) -> str:
+    return EXIT_CODES.get(returncode, f"restic exited with {returncode}")
+
+
+@dataclass(frozen=True)
+class BackupSummary:
+    snapshot_id: str
+    files_new: int
+    files_changed: int
+    files_unmodified: int
+    data_added: int
+    total_bytes_processed: int
+    seconds: float
+
+
+def parse_backup(stdout: str) -> BackupSummary | None:
+    """The summary line of ``restic backup --json``."""
+
+    for line in reversed(stdout.splitlines()):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("message_type") == "summary":
+            return BackupSummary(
+                snapshot_id=message.get("snapshot_id", ""),
+                files_new=int(message.get("files_new", 0)),
+                files_changed=int(message.get("files_changed", 0)),
+                files_unmodified=int(message.get("files_unmodified", 0)),
+                data_added=int(message.get("data_added", 0)),
+                total_bytes_processed=int(message.get("total_bytes_processed", 0)),
+                seconds=float(message.get("total_duration", 0.0)),
+            )
+    return None
+
+
+def parse_snapshots(stdout: str) -> list[dict]:
+    data = json.loads(stdout or "[]")
+    return data if isinstance(data, list) else []
+
+
+def tag_value(snapshot: dict, key: str) -> str | None:
+    for tag in snapshot.get("tags") or []:
+        if tag.startswith(f"{key}="):
+            return tag.split("=", 1)[1]
+    return None
+
+
+def error_text(stderr: str) -> str:
+    """The lines of restic's stderr worth showing a person (no progress noise)."""
+
+    lines = []
+    for line in stderr.splitlines():
+        line = line.strip()
+        if not line or line.startswith("{"):
+            continue
+        lines.append(line)
+    return "\n".join(lines[-6:])

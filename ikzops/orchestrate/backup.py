@@ -1,0 +1,102 @@
+"""``ikzops backup``: run backup jobs now, through the same systemd units the timers start.
+
+Jobs of different clients run in parallel, jobs of one client one after the other.
+For each job ikzops starts its service on the client (which blocks until the run
+ends) and reads the run's report, so a manual run and a timer run are the same run.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from ikzops import execute
+from ikzops.backup import layout
+from ikzops.errors import ConfigError, ExitCode, IkzopsError
+from ikzops.execute import Command
+from ikzops.model import loader
+from ikzops.model.partnership import Job, Partnership
+from ikzops.progress import Progress
+from ikzops.remote import connect
+
+
+@dataclass
+class JobRun:
+    job: str
+    client: str
+    status: int = 2
+    run: str = ""
+    error: str = ""
+    destinations: dict[str, dict] = field(default_factory=dict)
+    unreachable: bool = False
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.unreachable:
+            return ExitCode.UNREACHABLE
+        if self.status == 0:
+            return ExitCode.OK
+        if self.destinations and any(d["ok"] for d in self.destinations.values()):
+            return ExitCode.FINDING
+        if self.destinations:
+            return ExitCode.FINDING
+        return ExitCode.CONFIG
+
+
+def select_jobs(p: Partnership, names: tuple[str, ...]) -> list[Job]:
+    unknown = [n for n in names if n not in p.jobs]
+    if unknown:
+        raise ConfigError(f"unknown job(s) {', '.join(unknown)}; jobs: {', '.join(p.jobs)}")
+    return [p.jobs[n] for n in names] if names else list(p.jobs.values())
+
+
+def start_unit(job: str) -> Command:
+    return Command(("systemctl", "start", f"{layout.unit_name(job)}.service"), purpose=f"run backup job {job}")
+
+
+def read_report(job: str) -> Command:
+    return Command(("cat", f"{layout.STATE_DIR}/{job}/last-run.json"), purpose=f"read the report of {job}")
+
+
+def _run_client(p: Partnership, client: str, jobs: list[Job], progress: Progress) -> list[JobRun]:
+    runs = []
+    try:
+        machine = connect(p.hosts[client])
+    except IkzopsError as exc:
+        return [JobRun(job.name, client, error=exc.message, unreachable=True) for job in jobs]
+    with machine:
+        for job in jobs:
+            with progress.step(f"backup {job.name} ({client} → {', '.join(job.destinations)})") as step:
+                run = JobRun(job.name, client)
+                started = execute.run_remote(machine, start_unit(job.name), check=False)
+                report = execute.run_remote(machine, read_report(job.name), check=False)
+                if report.returncode != 0:
+                    run.error = (started.stderr.strip() or "the job wrote no report") + \
+                        f" (see journalctl -u {layout.unit_name(job.name)} on {client})"
+                else:
+                    data = json.loads(report.stdout)
+                    run.status, run.run, run.error = data["status"], data["run"], data.get("error", "")
+                    run.destinations = data.get("destinations", {})
+                step.done("ok" if run.status == 0 else "failed", run.error)
+                runs.append(run)
+    return runs
+
+
+def backup(inventory: str, jobs: tuple[str, ...], progress: Progress) -> list[JobRun]:
+    p = loader.load(inventory)
+    selected = select_jobs(p, jobs)
+    by_client: dict[str, list[Job]] = {}
+    for job in selected:
+        by_client.setdefault(job.client, []).append(job)
+    with ThreadPoolExecutor(max_workers=max(1, len(by_client))) as pool:
+        results = pool.map(lambda item: _run_client(p, item[0], item[1], progress), by_client.items())
+    return [run for runs in results for run in runs]
+
+
+def exit_code(runs: list[JobRun]) -> ExitCode:
+    codes = {run.exit_code for run in runs}
+    for code in (ExitCode.CONFIG, ExitCode.UNREACHABLE, ExitCode.FINDING):
+        if code in codes:
+            return code
+    return ExitCode.OK

@@ -1,0 +1,47 @@
+"""SSH to managed hosts from the control host, with the inventory's pinned host keys.
+
+ikzops connects the way pyinfra does for the same inventory (``ssh_user``,
+``ssh_key``, ``ssh_known_hosts_file``), through plumbum's paramiko machine, and
+rejects any host key that is not pinned.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import paramiko
+from plumbum.machines.paramiko_machine import ParamikoMachine
+
+from ikzops.errors import UnreachableError
+from ikzops.model.partnership import Host
+
+
+class PinnedHostKeys(paramiko.MissingHostKeyPolicy):
+    """Accept a host only if its key is the one in ``known_hosts``."""
+
+    def __init__(self, known_hosts: str) -> None:
+        self.path = known_hosts
+        self.keys = paramiko.HostKeys(known_hosts) if Path(known_hosts).exists() else paramiko.HostKeys()
+
+    def missing_host_key(self, client, hostname, key) -> None:
+        entry = self.keys.lookup(hostname)
+        if entry is not None and entry.get(key.get_name()) == key:
+            return
+        raise paramiko.SSHException(
+            f"the host key of {hostname} is not the one pinned in {self.path}"
+            if entry else f"{hostname} has no pinned host key in {self.path}"
+        )
+
+
+def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
+    known_hosts = host.ssh_known_hosts_file or os.path.expanduser("~/.ssh/known_hosts")
+    try:
+        return ParamikoMachine(
+            host.address, user=host.ssh_user, port=host.port, keyfile=host.ssh_key,
+            load_system_host_keys=False, missing_host_policy=PinnedHostKeys(known_hosts),
+            look_for_keys=host.ssh_key is None, connect_timeout=timeout,
+        )
+    except (OSError, socket.timeout, paramiko.SSHException, EOFError) as exc:
+        raise UnreachableError(f"cannot reach {host.name} ({host.address}): {exc}") from None
