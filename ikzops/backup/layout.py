@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ikzops.agent.restic import Repository
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schema import RepositorySpec
 
@@ -101,3 +102,22 @@ def retention_config(p: Partnership, repo_host: str) -> dict:
                      "keep_weekly": keep.keep_weekly, "keep_monthly": keep.keep_monthly},
         })
     return {"repositories": repositories, "state_dir": "/var/lib/ikzops/retention"}
+
+
+def client_repository(job: Job, destination: Destination) -> Repository:
+    """The job's repository at ``destination``, opened from the job's client."""
+
+    return Repository(
+        url=destination.url,
+        password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
+        cacert=CA_FILE,
+        rest_user=job.client,
+        rest_password_file=REST_PASSWORD_FILE,
+        cache_dir=f"{STATE_DIR}/{job.name}/cache",
+    )
+
+
+def local_repository(job: Job, destination: Destination) -> Repository:
+    """The job's repository at ``destination``, opened on its repository host (local access)."""
+
+    return Repository(url=destination.path, password_file=f"{RETENTION_DIR}/{job.name}.password")

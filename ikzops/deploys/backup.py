@@ -39,7 +39,7 @@ def _agent():
     files.directory(name="ikzops agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
     return [
         files.put(
-            name=f"ikzops agent: {module}", src=str(AGENT_SOURCE / module),
+            name="ikzops agent module", src=str(AGENT_SOURCE / module),
             dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
         )
         for module in AGENT_MODULES
@@ -65,7 +65,7 @@ def repository_server() -> None:
     ]
     clients = sorted({job.client for job in layout.jobs_landing_on(p, host.name)})
     htpasswd = "".join(credentials.htpasswd_line(store, client) + "\n" for client in clients)
-    changes.append(_secret_file(f"htpasswd ({len(clients)} clients)", htpasswd, HTPASSWD, group=REST_USER, mode="0640"))
+    changes.append(_secret_file("htpasswd (one credential per client)", htpasswd, HTPASSWD, group=REST_USER, mode="0640"))
     changes.append(files.put(
         name="rest-server settings (/etc/default/restic-rest-server)",
         src=StringIO(templates.render(
@@ -85,7 +85,7 @@ def repository_server() -> None:
     config = layout.retention_config(p, host.name)
     for entry in config["repositories"]:
         _secret_file(
-            f"retention: repository password of {entry['job']}",
+            "retention: repository password",
             credentials.repository_password(store, entry["job"]), entry["password_file"],
             user=REST_USER, group=REST_USER, mode="0400",
         )
@@ -121,9 +121,9 @@ def backup_clients() -> None:
     units = []
     for job in jobs:
         config = layout.job_config(p, job)
-        files.directory(name=f"{job.name}: config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
-        _secret_file(f"{job.name}: repository password", credentials.repository_password(store, job.name), config["password_file"])
-        files.put(name=f"{job.name}: job settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
+        files.directory(name="job config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
+        _secret_file("job repository password", credentials.repository_password(store, job.name), config["password_file"])
+        files.put(name="job settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
                   dest=f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json", mode="0600")
         unit = layout.unit_name(job.name)
         values = dict(
@@ -132,10 +132,10 @@ def backup_clients() -> None:
             schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo),
             jitter=min(60, int(job.spec.rpo.total_seconds() // 20)),
         )
-        units.append(files.put(name=f"{job.name}: service", dest=f"/etc/systemd/system/{unit}.service", mode="0644",
+        units.append(files.put(name="job service unit", dest=f"/etc/systemd/system/{unit}.service", mode="0644",
                                src=StringIO(templates.render("backup/ikzops-backup.service.j2", **values))))
-        units.append(files.put(name=f"{job.name}: timer", dest=f"/etc/systemd/system/{unit}.timer", mode="0644",
+        units.append(files.put(name="job timer unit", dest=f"/etc/systemd/system/{unit}.timer", mode="0644",
                                src=StringIO(templates.render("backup/ikzops-backup.timer.j2", **values))))
     systemd.daemon_reload(name="systemd reload (units changed)", _if=any_changed(*units))
     for job in jobs:
-        systemd.service(name=f"{job.name}: timer enabled", service=f"{layout.unit_name(job.name)}.timer", running=True, enabled=True)
+        systemd.service(name="job timer enabled", service=f"{layout.unit_name(job.name)}.timer", running=True, enabled=True)

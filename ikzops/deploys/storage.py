@@ -34,19 +34,19 @@ def storage_targets() -> None:
 
     for pool_name, pool in sorted(me.pools.items()):
         if pool.backing == "file":
-            files.directory(name=f"Pool {pool_name}: directory {pool.path}", path=pool.path, mode="0700")
+            files.directory(name="Pool directory", path=pool.path, mode="0700")
             keep = [lun.name for t in targets for lun in t.luns if lun.device.startswith(f"{pool.path}/")]
             san.no_lost_luns(
-                name=f"Pool {pool_name}: no LUN dropped without --allow-destroy",
+                name="No LUN dropped without --allow-destroy",
                 pool_path=pool.path, keep=keep, allow_destroy=bool(host.data.ikz_allow_destroy),
             )
     for target in targets:
         for lun in target.luns:
             if lun.backing == "file":
-                san.file_lun(name=f"LUN {lun.name} ({target.partner}): backing file", path=lun.device, size=lun.size)
+                san.file_lun(name="LUN backing file", path=lun.device, size=lun.size)
             else:
                 san.lvm_lun(
-                    name=f"LUN {lun.name} ({target.partner}): logical volume",
+                    name="LUN logical volume",
                     vg=lun.vg, lv=f"ikz-{lun.name}", size=lun.size,
                 )
 
@@ -58,12 +58,12 @@ def storage_targets() -> None:
     for target in targets:
         content = templates.render("storage/tgt-target.conf.j2", host=host.name, target=target, chap_secret=chap[target.partner])
         config = files.put(
-            name=f"tgt target of partner {target.partner}",
+            name="tgt target config",
             src=StringIO(content), dest=f"{san.TGT_CONF_D}/ikzops-{target.partner}.conf",
             user="root", group="root", mode="0600",
         )
         san.tgt_target_apply(
-            name=f"tgt applies partner {target.partner}'s target (if changed)",
+            name="tgt applies the changed target",
             iqn=target.iqn, chap_user=target.chap_user, _if=config.did_change,
         )
 
@@ -83,7 +83,7 @@ def repository_volumes() -> None:
     volume = p.hosts[host.name].repository or RepositorySpec()
     apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
     files.directory(
-        name=f"Repository volume {volume.path}", path=volume.path,
+        name="Repository volume", path=volume.path,
         user=REST_SERVER_USER, group=REST_SERVER_USER, mode="0750",
     )
     reserved = sum(volume.reserve.values())

@@ -45,14 +45,21 @@ class DeployReport:
         return sum(len(op.changed) for op in self.operations)
 
     def changes_by_host(self) -> dict[str, list[str]]:
-        by_host: dict[str, list[str]] = {}
+        """Per host the names of changed operations, repeated ones as "name ×n"."""
+
+        counts: dict[str, dict[str, int]] = {}
         for op in self.operations:
             for host in op.changed:
-                by_host.setdefault(host, []).append(op.name)
+                names = counts.setdefault(host, {})
+                names[op.name] = names.get(op.name, 0) + 1
             for host in op.maybe:
-                if host in by_host:
-                    by_host[host].append(f"{op.name} (if the above changes)")
-        return by_host
+                if host in counts:
+                    name = f"{op.name} (if the above changes)"
+                    counts[host][name] = counts[host].get(name, 0) + 1
+        return {
+            host: [name if n == 1 else f"{name} ×{n}" for name, n in names.items()]
+            for host, names in counts.items()
+        }
 
 
 def deploy_files(only: tuple[str, ...]) -> tuple[str, ...]:
