@@ -18,8 +18,10 @@ STEPS: tuple[tuple[str, ...], ...] = (
     ("lab", "up"),
     ("inventory", "check", "-i", LAB),
     ("lab", "status"),
+    ("lab", "seed"),
     ("deploy", "-i", LAB),
-    ("deploy", "-i", LAB),
+    ("deploy", "-i", LAB),  # the second deploy changes nothing
+    ("backup", "-i", LAB),
 )
 
 

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import secrets
+import socket
 import stat
 import subprocess
 import sys
@@ -35,6 +36,24 @@ from .metrics import write_textfile
 
 CONFIG_DIR = "/etc/ikzops/jobs"
 PROBE_TIMEOUT = 30
+CONNECT_TIMEOUT = 5
+DESTINATION_TIMEOUT = 3 * 3600
+
+
+def reachable(url: str) -> None:
+    """Fail fast, with a clear message, when a destination's server does not answer.
+
+    restic itself retries an unreachable server for many minutes.
+    """
+
+    location = url.split("://", 1)[1].split("/", 1)[0]
+    host, _, port = location.rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise RuntimeError(
+            f"cannot reach {location} ({exc.strerror or exc}): the site is down or cut off"
+        ) from None
 
 
 @dataclass
@@ -167,15 +186,15 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
     repo = repository(config, destination)
     started = time.monotonic()
     try:
-        probe = run(restic.cat_config(repo), timeout=PROBE_TIMEOUT)
-        if probe.returncode == 10:
+        reachable(destination["url"])
+        invocation = restic.backup(repo, paths, tags=tags, host=config["client"], exclude=config.get("exclude", []))
+        done = run(invocation, timeout=config.get("destination_timeout", DESTINATION_TIMEOUT))
+        if done.returncode == 10:  # a new job: create its repository once, then back up
             created = run(restic.init(repo), timeout=PROBE_TIMEOUT * 2)
             if created.returncode != 0:
                 raise RuntimeError(f"cannot create the repository: {restic.error_text(created.stderr)}")
             log(f"{destination['site']}: created repository {destination['url']}")
-        elif probe.returncode != 0:
-            raise RuntimeError(f"{restic.meaning(probe.returncode)}: {restic.error_text(probe.stderr)}")
-        done = run(restic.backup(repo, paths, tags=tags, host=config["client"], exclude=config.get("exclude", [])))
+            done = run(invocation, timeout=config.get("destination_timeout", DESTINATION_TIMEOUT))
         summary = restic.parse_backup(done.stdout)
         if done.returncode not in (0, 3) or summary is None:
             raise RuntimeError(f"{restic.meaning(done.returncode)}: {restic.error_text(done.stderr)}")
@@ -186,8 +205,8 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
         result.bytes_added, result.bytes_processed = summary.data_added, summary.total_bytes_processed
         if done.returncode == 3:
             result.error = "some files could not be read: " + restic.error_text(done.stderr)
-    except subprocess.TimeoutExpired:
-        result.error = f"no answer from {destination['site']} within {PROBE_TIMEOUT} s (site down or cut off?)"
+    except subprocess.TimeoutExpired as exc:
+        result.error = f"no result from {destination['site']} within {exc.timeout:.0f} s; restic was stopped"
     except (RuntimeError, OSError) as exc:
         result.error = str(exc)
     result.seconds = round(time.monotonic() - started, 3)
@@ -196,12 +215,24 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
     return result
 
 
+def _pending(state_dir: str) -> str:
+    return os.path.join(state_dir, "catch-up-pending")
+
+
+def remember_missed(state_dir: str, results: dict[str, DestinationResult]) -> None:
+    """A destination missed this run: later runs copy it there (see :func:`catch_up`)."""
+
+    if any(not r.ok for r in results.values()):
+        open(_pending(state_dir), "w").close()
+
+
 def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> None:
     """Copy runs a reachable destination is missing from one that has them."""
 
     reachable = [d for d in config["destinations"] if results[d["site"]].ok]
-    if len(reachable) < 2:
+    if len(reachable) < 2 or not os.path.exists(_pending(config["state_dir"])):
         return
+    complete = len(reachable) == len(config["destinations"])
     runs: dict[str, dict[str, str]] = {}
     for destination in reachable:
         listed = run(restic.snapshots(repository(config, destination), tags=[f"ikz-job={job}"]), timeout=300)
@@ -226,6 +257,11 @@ def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> N
                 log(f"{target['site']}: caught up {len(done)} missed run(s) from {source['site']}")
             else:
                 log(f"{target['site']}: catch-up from {source['site']} failed: {restic.error_text(copied.stderr)}")
+                complete = False
+        if missing:
+            complete = False
+    if complete:
+        os.unlink(_pending(config["state_dir"]))
 
 
 def main(argv: list[str]) -> int:
@@ -264,6 +300,7 @@ def main(argv: list[str]) -> int:
         with ThreadPoolExecutor(max_workers=len(config["destinations"])) as pool:
             futures = {d["site"]: pool.submit(backup_to, config, d, paths, tags) for d in config["destinations"]}
             results = {site: future.result() for site, future in futures.items()}
+        remember_missed(state_dir, results)
         catch_up(config, results, job)
         report["destinations"] = {site: asdict(r) for site, r in results.items()}
         good = [r for r in results.values() if r.ok]

@@ -99,7 +99,7 @@ def copy(source: Repository, target: Repository, snapshot_ids: list[str]) -> Inv
 
 
 def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,
-           tags: list[str] = (), prune: bool = True) -> Invocation:
+           tags: list[str] = (), prune: bool = True, dry_run: bool = False) -> Invocation:
     # one group per client host: every run has its own ikz-run tag, so grouping by
     # tags would make every snapshot its own group and keep them all
     args = ["forget", "--group-by", "host"]
@@ -109,9 +109,29 @@ def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: in
             args += [flag, str(value)]
     for tag in tags:
         args += ["--tag", tag]
-    if prune:
+    if dry_run:
+        args.append("--dry-run")
+    elif prune:
         args.append("--prune")
     return _invocation(repo, *args)
+
+
+def parse_forget(stdout: str) -> tuple[list[str], list[str]]:
+    """(kept, removed) snapshot ids from ``restic forget --json``."""
+
+    kept, removed = [], []
+    for line in stdout.splitlines():
+        if not line.startswith("[{"):
+            continue  # --prune adds progress lines like "[0:00] 100.00%"
+        try:
+            groups = json.loads(line)
+        except ValueError:
+            continue
+        for group in groups:
+            if isinstance(group, dict):
+                kept += [s["id"] for s in group.get("keep") or []]
+                removed += [s["id"] for s in group.get("remove") or []]
+    return kept, removed
 
 
 def meaning(returncode: int) -> str:

@@ -30,9 +30,14 @@ def main(argv: list[str]) -> int:
         if not os.path.exists(os.path.join(entry["path"], "config")):
             report["repositories"][entry["job"]] = {"status": "no repository yet"}
             continue
-        done = run(restic.forget(repo, tags=[f"ikz-job={entry['job']}"], **entry["keep"]))
+        try:
+            done = run(restic.forget(repo, tags=[f"ikz-job={entry['job']}"], **entry["keep"]))
+        except OSError as exc:
+            status = 1
+            report["repositories"][entry["job"]] = {"status": "failed", "error": str(exc)}
+            continue
         if done.returncode == 0:
-            removed = sum(len(group.get("remove") or []) for group in _groups(done.stdout))
+            removed = len(restic.parse_forget(done.stdout)[1])
             report["repositories"][entry["job"]] = {"status": "ok", "removed": removed}
             print(f"{entry['job']}: forgot {removed} snapshot(s), pruned", file=sys.stderr)
         else:
@@ -45,13 +50,6 @@ def main(argv: list[str]) -> int:
     with open(os.path.join(config["state_dir"], "last-run.json"), "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=2)
     return status
-
-
-def _groups(stdout: str) -> list[dict]:
-    for line in stdout.splitlines():
-        if line.startswith("["):
-            return json.loads(line)
-    return []
 
 
 if __name__ == "__main__":

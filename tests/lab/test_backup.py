@@ -257,3 +257,48 @@ def test_timer_fires_by_itself_and_both_sites_get_the_snapshot(p, runs, machines
         assert "ikzops backup job city-files" in journal
     finally:
         assert not deploys.deploy(LAB, only=("backup",), limit=("city-app",)).errors
+
+
+def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, runs, machines):
+    job = p.jobs["city-files"]
+    for _ in range(5 - len(snapshots(p, machines, "city-files", "city"))):
+        backups.backup(LAB, ("city-files",), Recorder())
+    before = snapshots(p, machines, "city-files", "city")
+    assert len(before) >= 5
+    destination = layout.destinations(p, job)[0]
+    keep = job.spec.retention
+    plan = runner.run(machines[job.client], restic.forget(
+        layout.client_repository(job, destination), keep_last=keep.keep_last, keep_daily=keep.keep_daily,
+        keep_weekly=keep.keep_weekly, keep_monthly=keep.keep_monthly, tags=[f"ikz-job={job.name}"], dry_run=True,
+    ))
+    kept, removed = restic.parse_forget(plan.stdout)
+    assert removed, "the policy should remove something"
+    repo_host = machines[p.repository_host("city").name]
+    sh(repo_host, "systemctl start ikzops-retention.service")
+    after = snapshots(p, machines, "city-files", "city")
+    assert {s["id"] for s in after} == set(kept)
+    assert max(s["time"] for s in after) == max(s["time"] for s in before)
+    owners = sh(repo_host, f"find {layout.volume(p, 'city-san').path}/city-app -not -user restic-rest-server | head -3")
+    assert owners.strip() == ""
+    check = runner.run(machines[job.client], restic.Invocation(
+        ("restic", "check"), *_env(layout.client_repository(job, destination))), check=False)
+    assert check.returncode == 0, check.stderr
+
+
+def test_before_and_after_hooks_run_around_the_backup(p, runs, machines, tmp_path, monkeypatch):
+    monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
+    hooked = lab_inventory_copy(tmp_path, replace={
+        '"destinations": ["city"],\n    },': '"destinations": ["city"],\n        "hooks": {"before": ["date +%s%N > /srv/data/.before"], '
+                                            '"after": ["test -f /srv/data/.before && touch /var/lib/ikzops/after-hook-ran"]},\n    },',
+    })
+    assert not deploys.deploy(str(hooked), only=("backup",), limit=("district-app",)).errors
+    try:
+        machine = machines["district-app"]
+        sh(machine, "rm -f /srv/data/.before /var/lib/ikzops/after-hook-ran")
+        run = backups.backup(str(hooked), ("district-files",), Recorder())[0]
+        assert run.status == 0
+        assert sh(machine, "test -f /var/lib/ikzops/after-hook-ran && echo ran").strip() == "ran"
+        manifest = sh(machine, f"cat {layout.MANIFEST_DIR}/district-files.tsv")
+        assert "/srv/data/.before" in manifest  # written by the before hook, so in the backup
+    finally:
+        assert not deploys.deploy(LAB, only=("backup",), limit=("district-app",)).errors

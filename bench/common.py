@@ -1,0 +1,89 @@
+"""Shared pieces of the benchmarks: the lab, timing, data sets, results files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ikzops import execute
+from ikzops.execute import Command
+from ikzops.lab import manager
+from ikzops.lab.state import state_root
+from ikzops.progress import Recorder
+
+ROOT = Path(__file__).resolve().parents[1]
+LAB = str(ROOT / "inventories/lab.py")
+RESULTS = ROOT / "bench" / "results"
+
+DATASET_SCRIPT = r'''
+import os, random, sys
+root, total, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+written, i = 0, 0
+while written < total:
+    # mixed: many small files, some medium, a few large
+    size = rng.choice([rng.randint(1, 16) << 10] * 8 + [rng.randint(64, 1024) << 10] * 3 + [rng.randint(4, 32) << 20])
+    size = min(size, total - written)
+    path = os.path.join(root, f"d{i % 16:02d}", f"f{i:05d}.bin")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as out:
+        out.write(os.urandom(size))
+    written += size
+    i += 1
+print(i)
+'''
+
+CHANGE_SCRIPT = r'''
+import os, random, sys
+root, fraction, seed = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+rng = random.Random(seed)
+chosen = rng.sample(files, max(1, int(len(files) * fraction)))
+for path in chosen:
+    with open(path, "r+b") as out:
+        out.write(os.urandom(min(4096, os.path.getsize(path) or 1)))
+print(len(chosen))
+'''
+
+
+def lab_up() -> None:
+    manager.up(Recorder())
+
+
+def remote_python(machine, script: str, *args: str) -> str:
+    return execute.run_remote(machine, Command(("python3", "-", *args), stdin=script)).stdout.strip()
+
+
+@contextmanager
+def timed(results: dict, key: str):
+    started = time.perf_counter()
+    yield
+    results[key] = round(time.perf_counter() - started, 3)
+
+
+def lab_inventory_with(extra_jobs: dict) -> Path:
+    """A copy of the lab inventory with more jobs (same hosts, same state)."""
+
+    folder = Path(tempfile.mkdtemp(prefix="ikzops-bench-"))
+    (folder / "group_data").mkdir()
+    (folder / "lab.py").write_text((ROOT / "inventories/lab.py").read_text())
+    data = (ROOT / "inventories/group_data/lab.py").read_text()
+    data += f"\nikz_jobs = {{**ikz_jobs, **{extra_jobs!r}}}\n"
+    (folder / "group_data" / "lab.py").write_text(data)
+    os.environ["IKZOPS_STATE_DIR"] = str(state_root())
+    return folder / "lab.py"
+
+
+def save(name: str, payload: dict, markdown: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"benchmark": name, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "machine": f"{platform.node()} {os.cpu_count()} cores", **payload}
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown)
+    print(markdown)

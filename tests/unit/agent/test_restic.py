@@ -1,0 +1,54 @@
+"""The restic runner's pure parts: argv, environment, JSON parsing."""
+
+import json
+
+from ikzops.agent import restic
+
+REPO = restic.Repository(
+    url="rest:https://10.0.0.1:8000/app/files", password_file="/etc/pw", cacert="/etc/ca.crt",
+    rest_user="app", rest_password_file="/etc/rest.pw",
+)
+
+
+def test_backup_puts_flags_before_the_paths_and_no_secret_in_argv():
+    inv = restic.backup(REPO, ["/srv/a", "-weird"], tags=["ikz-job=x"], host="app", exclude=["*.tmp"])
+    assert inv.argv[:3] == ("restic", "--json", "backup")
+    assert inv.argv[inv.argv.index("--"):] == ("--", "/srv/a", "-weird")
+    assert inv.env["RESTIC_PASSWORD_FILE"] == "/etc/pw"
+    assert inv.env_from_files == {"RESTIC_REST_PASSWORD": "/etc/rest.pw"}
+    assert not any("pw" in arg for arg in inv.argv)
+
+
+def test_copy_names_the_source_through_from_variables():
+    source = restic.Repository(url="rest:https://a/x", password_file="/p1")
+    inv = restic.copy(source, REPO, ["abc"])
+    assert inv.env["RESTIC_FROM_REPOSITORY"] == "rest:https://a/x"
+    assert inv.env["RESTIC_FROM_PASSWORD_FILE"] == "/p1"
+    assert inv.env["RESTIC_REPOSITORY"] == REPO.url
+
+
+def test_forget_groups_by_host_so_run_tags_do_not_split_groups():
+    inv = restic.forget(REPO, keep_last=4, keep_daily=7, keep_weekly=0, keep_monthly=6, tags=["ikz-job=x"])
+    assert inv.argv[inv.argv.index("--group-by") + 1] == "host"
+    assert "--keep-weekly" not in inv.argv and "--prune" in inv.argv
+
+
+def test_parse_backup_reads_the_summary_line():
+    out = "\n".join([
+        json.dumps({"message_type": "status", "percent_done": 0.5}),
+        json.dumps({"message_type": "summary", "snapshot_id": "abc", "files_new": 3, "files_changed": 1,
+                    "files_unmodified": 7, "data_added": 1234, "total_bytes_processed": 99, "total_duration": 1.5}),
+    ])
+    summary = restic.parse_backup(out)
+    assert (summary.snapshot_id, summary.files_new, summary.data_added, summary.seconds) == ("abc", 3, 1234, 1.5)
+
+
+def test_parse_forget_skips_prune_progress_lines():
+    out = "[0:00] 100.00%  5 / 5 files deleted\n" + json.dumps(
+        [{"keep": [{"id": "k1"}], "remove": [{"id": "r1"}, {"id": "r2"}]}]) + "\n[0:01] done\n"
+    assert restic.parse_forget(out) == (["k1"], ["r1", "r2"])
+
+
+def test_unknown_exit_code_is_treated_as_failure():
+    assert restic.meaning(12) == "wrong repository password"
+    assert restic.meaning(77) == "restic exited with 77"
