@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from click.testing import CliRunner
 
@@ -152,7 +154,7 @@ def test_reservations_larger_than_the_filesystem_are_refused(deployed, tmp_path,
 def test_rotated_chap_secret_takes_effect_and_the_old_one_stops_working(deployed, partnership, hosts):
     store = SecretStore(partnership.name)
     old = store.get_or_create("chap", "district")
-    write_secret(store.path("chap", "district"), "rotated-secret-1\n")
+    write_secret(store.path("chap", "district"), f"rotated-{uuid.uuid4().hex[:8]}\n")
     report = orchestrator.deploy(LAB, only=("storage",))
     assert not report.errors and report.changes > 0
     assert login_as(partnership, hosts, "district-archive").rc == 0
