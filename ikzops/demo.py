@@ -22,6 +22,8 @@ STEPS: tuple[tuple[str, ...], ...] = (
     ("deploy", "-i", LAB),
     ("deploy", "-i", LAB),  # the second deploy changes nothing
     ("backup", "-i", LAB),
+    ("verify", "-i", LAB),
+    ("drill", "-i", LAB, "--all"),
 )
 
 

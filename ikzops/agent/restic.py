@@ -134,6 +134,19 @@ def parse_forget(stdout: str) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
+def check(repo: Repository, *, subset: str | None = None, read_all: bool = False) -> Invocation:
+    args = ["check"]
+    if read_all:
+        args.append("--read-data")
+    elif subset:
+        args += ["--read-data-subset", subset]
+    return _invocation(repo, *args, json_output=False)
+
+
+def restore(repo: Repository, snapshot: str, target: str) -> Invocation:
+    return _invocation(repo, "restore", snapshot, "--target", target)
+
+
 def meaning(returncode: int) -> str:
     return EXIT_CODES.get(returncode, f"restic exited with {returncode}")
 
@@ -191,7 +204,18 @@ def error_text(stderr: str) -> str:
     lines = []
     for line in stderr.splitlines():
         line = line.strip()
-        if not line or line.startswith("{"):
+        if line.startswith("{"):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("message_type") in ("error", "exit_error"):
+                error = message.get("error")
+                text = error.get("message") if isinstance(error, dict) else error or message.get("message")
+                if text:
+                    item = message.get("item")
+                    lines.append(f"{item}: {text}" if item else str(text))
             continue
-        lines.append(line)
+        if line:
+            lines.append(line)
     return "\n".join(lines[-6:])

@@ -25,6 +25,10 @@ CA_FILE = "/etc/ikzops/ca.crt"
 REST_PASSWORD_FILE = "/etc/ikzops/rest.password"
 METRICS_DIR = "/var/lib/prometheus/node-exporter"
 RETENTION_DIR = "/etc/ikzops/retention"
+RESTIC_CACHE = "/var/cache/ikzops/restic"
+VERIFY_STATE = "/var/lib/ikzops/verify"
+DRILL_SCRATCH = "/var/tmp"
+REPOSITORY_USER = "restic-rest-server"
 
 
 @dataclass(frozen=True)
@@ -120,4 +124,4 @@ def client_repository(job: Job, destination: Destination) -> Repository:
 def local_repository(job: Job, destination: Destination) -> Repository:
     """The job's repository at ``destination``, opened on its repository host (local access)."""
 
-    return Repository(url=destination.path, password_file=f"{RETENTION_DIR}/{job.name}.password")
+    return Repository(url=destination.path, password_file=f"{RETENTION_DIR}/{job.name}.password", cache_dir=RESTIC_CACHE)

@@ -12,8 +12,10 @@ from ikzops import __version__
 from ikzops.cli.console import console, err_console
 from ikzops.cli.backup import backup
 from ikzops.cli.deploy import deploy
+from ikzops.cli.drill import drill
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
+from ikzops.cli.verify import verify
 from ikzops.errors import ExitCode, IkzopsError
 from ikzops.model.problems import InventoryInvalid
 
@@ -63,6 +65,8 @@ cli.add_command(inventory)
 cli.add_command(lab)
 cli.add_command(deploy)
 cli.add_command(backup)
+cli.add_command(verify)
+cli.add_command(drill)
 
 
 def main() -> None:

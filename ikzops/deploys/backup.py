@@ -25,7 +25,7 @@ from ikzops.model.units import format_duration
 from ikzops.secrets import SecretStore
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
-AGENT_MODULES = ("__init__.py", "restic.py", "metrics.py", "backup_job.py", "retention.py")
+AGENT_MODULES = ("__init__.py", "restic.py", "metrics.py", "backup_job.py", "retention.py", "drill_check.py", "pg_scratch.py")
 REST_USER = "restic-rest-server"
 TLS_DIR = "/etc/restic-rest-server/tls"
 HTPASSWD = "/etc/restic-rest-server/users.htpasswd"
@@ -99,6 +99,16 @@ def repository_server() -> None:
     ]
     systemd.daemon_reload(name="systemd reload (units changed)", _if=any_changed(*units))
     systemd.service(name="retention timer enabled", service="ikzops-retention.timer", running=True, enabled=True)
+
+    # verify and drills run here with local access
+    files.directory(name="restic cache for verify and drills", path=layout.RESTIC_CACHE, user=REST_USER, group=REST_USER, mode="0700")
+    files.directory(name="verify state (check cursors)", path=layout.VERIFY_STATE, mode="0700")
+    if any(job.spec.hooks.postgresql for job in layout.jobs_landing_on(p, host.name)):
+        files.directory(name="postgresql-common settings", path="/etc/postgresql-common/createcluster.d", mode="0755")
+        files.put(name="no default cluster (drills start their own)", dest="/etc/postgresql-common/createcluster.d/ikzops.conf",
+                  src=StringIO("# ikzops: drills start a private scratch server; no default cluster\ncreate_main_cluster = false\n"),
+                  mode="0644")
+        apt.packages(name="Install PostgreSQL server binaries for restore drills", packages=["postgresql"])
 
 
 @deploy("ikzops: backup jobs")

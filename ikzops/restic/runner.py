@@ -26,15 +26,20 @@ EXIT_MEANINGS = {
 }
 
 
-def remote_command(invocation: restic.Invocation, purpose: str = "") -> Command:
+def remote_command(invocation: restic.Invocation, purpose: str = "", as_user: str | None = None) -> Command:
+    """``sh -c`` running restic (as ``as_user`` through runuser, if given)."""
+
     lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(invocation.env.items())]
     lines += [f'export {name}="$(cat {shlex.quote(path)})"' for name, path in sorted(invocation.env_from_files.items())]
     lines.append(f"exec {shlex.join(invocation.argv)}")
-    return Command(("sh", "-c", "; ".join(lines)), purpose=purpose or f"restic {invocation.argv[1]}")
+    prefix = ("runuser", "-u", as_user, "--") if as_user else ()
+    verb = next((a for a in invocation.argv[1:] if not a.startswith("-")), "")
+    return Command((*prefix, "sh", "-c", "; ".join(lines)), purpose=purpose or f"restic {verb}")
 
 
 def run(machine, invocation: restic.Invocation, *, purpose: str = "", check: bool = True,
-        timeout: float | None = None) -> Result:
+        timeout: float | None = None, as_user: str | None = None) -> Result:
     return execute.run_remote(
-        machine, remote_command(invocation, purpose), check=check, timeout=timeout, exit_meanings=EXIT_MEANINGS,
+        machine, remote_command(invocation, purpose, as_user), check=check, timeout=timeout,
+        exit_meanings=EXIT_MEANINGS,
     )

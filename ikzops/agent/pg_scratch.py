@@ -1,0 +1,84 @@
+"""Load restored PostgreSQL dumps into a throwaway server and query them.
+
+``python3 -m ikzops_agent.pg_scratch DUMP_DIR WORK_DIR`` (as root) creates a private
+cluster in WORK_DIR (owned by ``postgres``, socket only, no TCP), loads every
+``<db>.sql`` of DUMP_DIR into a database of that name, counts the rows of every table,
+stops the server and prints JSON. No existing database is touched.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
+    if not found:
+        raise RuntimeError("PostgreSQL server binaries are not installed on this host")
+    return found[-1]
+
+
+def _as_postgres(*argv: str, stdin=None) -> subprocess.CompletedProcess:
+    return subprocess.run(["runuser", "-u", "postgres", "--", *argv], stdin=stdin, capture_output=True, text=True, check=False)
+
+
+def load(dump_dir: str, work: str) -> dict:
+    data, sock = os.path.join(work, "data"), os.path.join(work, "socket")
+    os.makedirs(sock, exist_ok=True)
+    shutil.chown(work, "postgres")
+    shutil.chown(sock, "postgres")
+    result: dict = {"databases": {}}
+    init = _as_postgres(_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "--no-sync")
+    if init.returncode != 0:
+        raise RuntimeError(f"initdb failed: {init.stderr.strip()}")
+    start = _as_postgres(_bin("pg_ctl"), "-D", data, "-w", "-l", os.path.join(work, "log"),
+                         "-o", f"-k {sock} -c listen_addresses='' -c fsync=off", "start")
+    if start.returncode != 0:
+        raise RuntimeError(f"scratch PostgreSQL did not start: {start.stderr.strip()}")
+    try:
+        for dump in sorted(glob.glob(os.path.join(dump_dir, "*.sql"))):
+            name = os.path.basename(dump)[:-4]
+            entry = result["databases"][name] = {"loaded": False, "tables": {}}
+            created = _as_postgres("createdb", "-h", sock, name)
+            if created.returncode != 0:
+                entry["error"] = created.stderr.strip()
+                continue
+            with open(dump, "rb") as handle:
+                loaded = subprocess.run(["runuser", "-u", "postgres", "--", "psql", "-h", sock, "-q", "-v",
+                                         "ON_ERROR_STOP=1", "-d", name], stdin=handle, capture_output=True, check=False)
+            if loaded.returncode != 0:
+                entry["error"] = loaded.stderr.decode(errors="replace").strip()[-500:]
+                continue
+            entry["loaded"] = True
+            query = ("SELECT format('SELECT %L, count(*) FROM %I.%I', schemaname || '.' || tablename, schemaname, tablename) "
+                     "FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \\gexec")
+            counted = subprocess.run(
+                ["runuser", "-u", "postgres", "--", "psql", "-h", sock, "-qtA", "-F", "\t", "-d", name],
+                input=query, capture_output=True, text=True, check=False,
+            )
+            for line in counted.stdout.splitlines():
+                table, _, count = line.partition("\t")
+                if count.isdigit():
+                    entry["tables"][table] = int(count)
+    finally:
+        _as_postgres(_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop")
+    return result
+
+
+def main(argv: list[str]) -> int:
+    try:
+        result = load(argv[0], argv[1])
+    except (OSError, RuntimeError) as exc:
+        result = {"databases": {}, "error": str(exc)}
+    print(json.dumps(result))
+    ok = not result.get("error") and all(d["loaded"] for d in result["databases"].values())
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,57 @@
+"""``ikzops verify``"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+
+from ikzops.cli.console import console, err_console
+from ikzops.cli.inventory import inventory_option
+from ikzops.model.units import format_size
+from ikzops.orchestrate import verify as orchestrator
+from ikzops.orchestrate.verify import format_duration_seconds
+
+COLOURS = {"ok": "green", "finding": "red", "unreachable": "yellow"}
+
+
+@click.command("verify")
+@inventory_option
+@click.option("--job", "jobs", multiple=True, metavar="J", help="Only this job (repeatable).")
+@click.option("--site", "sites", multiple=True, metavar="S", help="Only the repositories at this site (repeatable).")
+@click.option("--subsets", default=7, show_default=True, type=click.IntRange(1, 10000),
+              help="t in --read-data-subset n/t: every byte is read once every t runs.")
+@click.option("--full", is_flag=True, help="Read all data of every repository (restic check --read-data).")
+@click.option("--json", "as_json", is_flag=True, help="Print the stable JSON document (see README).")
+def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: bool) -> None:
+    """Prove for every job × destination: fresh (RPO), replicated, intact.
+
+    Exit 0 all good, 1 a finding (stale, replication gap, failed check, missing
+    repository), 3 a repository host unreachable (the rest is still checked).
+    """
+    with err_console.status("verifying repositories"):
+        report = orchestrator.verify(inventory_path, jobs=jobs, sites=sites, subsets=subsets, full=full)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        table = Table(title=f"verify {report.partnership}: {len(report.repositories)} repositories "
+                            f"in {report.seconds:.1f} s", title_justify="left")
+        for column in ("job", "site", "status", "newest", "RPO", "snaps", "gap", "check", "full pass", "size"):
+            table.add_column(column, no_wrap=column in ("job", "site"))
+        for r in report.repositories:
+            colour = COLOURS[r.status]
+            table.add_row(
+                r.job, r.site, f"[{colour}]{r.status}[/]",
+                format_duration_seconds(r.age_seconds) if r.age_seconds is not None else "-",
+                format_duration_seconds(r.rpo_seconds),
+                str(r.snapshots), str(len(r.missing_runs)) if r.missing_runs else "0",
+                f"{r.check.subset} {'ok' if r.check.ok else 'FAIL' if r.check.ok is False else '-'}",
+                (r.check.last_full_pass or "never")[:16],
+                format_size(r.size_bytes) if r.size_bytes is not None else "-",
+            )
+        console.print(table)
+        for r in report.repositories:
+            for text in r.findings:
+                err_console.print(f"[{COLOURS[r.status]}]✗[/] {r.job} @ {r.site} ({r.host}): {text}", highlight=False)
+    click.get_current_context().exit(report.exit_code)

@@ -1,0 +1,274 @@
+"""``ikzops drill``: restore a job from a partner site, prove every byte, time it against the RTO.
+
+The situation rehearsed is the loss of the job's home site: the restore runs on the
+repository host of the partner site, from its copy, with local access (the home site
+is not contacted at all). Every restored file is compared with the manifest recorded
+at backup time; database dumps are loaded into a throwaway PostgreSQL server and
+queried. The scratch directory is removed afterwards, also on failure or interrupt.
+Each drill leaves a JSON and a Markdown report in the history.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import secrets
+import shlex
+import socket
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ikzops import execute, templates
+from ikzops.agent import restic
+from ikzops.agent.metrics import render_drill
+from ikzops.backup import layout
+from ikzops.errors import ConfigError, ExitCode, IkzopsError
+from ikzops.execute import Command
+from ikzops.lab.state import state_root
+from ikzops.model import loader
+from ikzops.model.partnership import Job, Partnership
+from ikzops.orchestrate.backup import select_jobs
+from ikzops.orchestrate.verify import parse_time
+from ikzops.progress import Progress
+from ikzops.remote import connect
+from ikzops.restic import runner
+
+JSON_VERSION = 1
+
+
+@dataclass
+class DrillResult:
+    id: str
+    job: str
+    client: str
+    home_site: str
+    from_site: str
+    host: str
+    operator: str
+    started: str
+    verdict: str = "failed"  # passed | failed | unreachable
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    snapshot: str = ""
+    snapshot_time: str | None = None
+    scratch: str = ""
+    files: int = 0
+    bytes: int = 0
+    mismatched: int = 0
+    mismatches: list[dict] = field(default_factory=list)
+    databases: dict = field(default_factory=dict)
+    restore_seconds: float = 0.0
+    check_seconds: float = 0.0
+    database_seconds: float = 0.0
+    total_seconds: float = 0.0
+    throughput_mb_s: float = 0.0
+    rto_seconds: float = 0.0
+    rpo_seconds: float = 0.0
+    data_age_seconds: float | None = None
+    cleaned: bool = False
+    finished: str = ""
+
+    def fail(self, reason: str) -> None:
+        self.reasons.append(reason)
+
+
+def _sh(machine, script: str, purpose: str, check: bool = False):
+    return execute.run_remote(machine, Command(("sh", "-c", script), purpose=purpose), check=check)
+
+
+def _agent(module: str, *args: str) -> str:
+    return f"PYTHONPATH={layout.AGENT_DIR} python3 -m ikzops_agent.{module} {shlex.join(args)}"
+
+
+def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, progress: Progress) -> DrillResult:
+    destination = next(d for d in layout.destinations(p, job) if d.site == site)
+    now = datetime.now(timezone.utc)
+    result = DrillResult(
+        id=f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}", job=job.name, client=job.client,
+        home_site=job.site, from_site=site, host=destination.host,
+        operator=f"{getpass.getuser()}@{socket.gethostname()}", started=now.isoformat(timespec="seconds"),
+        rto_seconds=job.spec.rto.total_seconds(), rpo_seconds=job.spec.rpo.total_seconds(),
+    )
+    with progress.step(f"drill {job.name} from {site} ({destination.host})") as step:
+        try:
+            with connect(p.hosts[destination.host]) as machine:
+                try:
+                    _restore_and_check(machine, result, job, destination, snapshot, progress)
+                finally:
+                    if result.scratch:
+                        cleaned = _sh(machine, f"rm -rf -- {shlex.quote(result.scratch)}", "remove the scratch directory")
+                        result.cleaned = cleaned.returncode == 0
+        except IkzopsError as exc:
+            if not result.reasons and exc.exit_code == ExitCode.UNREACHABLE:
+                result.verdict = "unreachable"
+            result.fail(exc.message)
+        if result.verdict != "unreachable":
+            result.verdict = "passed" if not result.reasons else "failed"
+        result.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        step.done(result.verdict, "; ".join(result.reasons))
+    return result
+
+
+def _restore_and_check(machine, result: DrillResult, job: Job, destination, snapshot: str | None, progress) -> None:
+    repo = layout.local_repository(job, destination)
+    listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
+                        as_user=layout.REPOSITORY_USER)
+    if listed.returncode != 0:
+        result.fail(f"cannot list snapshots at {destination.site}: {restic.meaning(listed.returncode)}: "
+                    f"{restic.error_text(listed.stderr)}")
+        return
+    snaps = restic.parse_snapshots(listed.stdout)
+    if snapshot:
+        snaps = [s for s in snaps if s["id"].startswith(snapshot) or s.get("short_id") == snapshot]
+    if not snaps:
+        result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
+        return
+    chosen = max(snaps, key=lambda s: parse_time(s["time"]))
+    result.snapshot = chosen["id"]
+    taken = parse_time(chosen["time"])
+    result.snapshot_time = taken.isoformat(timespec="seconds")
+    result.data_age_seconds = round((datetime.fromisoformat(result.started) - taken).total_seconds(), 1)
+    if result.data_age_seconds > result.rpo_seconds:
+        result.warnings.append(f"the restored data is {result.data_age_seconds / 3600:.1f} h old, more than the RPO")
+
+    scratch = _sh(machine, f"mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX", "create the scratch directory", check=True)
+    result.scratch = scratch.stdout.strip()
+    target = f"{result.scratch}/restore"
+    # the restore runs as the rest-server's user, the scratch database as postgres
+    _sh(machine, f"chmod 711 {shlex.quote(result.scratch)}", "open the scratch directory for traversal", check=True)
+    _sh(machine, f"install -d -o {layout.REPOSITORY_USER} -m 700 {target}", "prepare the restore target", check=True)
+
+    clock = time.monotonic()
+    progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}")
+    restored = runner.run(machine, restic.restore(repo, result.snapshot, target), check=False,
+                          as_user=layout.REPOSITORY_USER, timeout=max(3600, 4 * result.rto_seconds))
+    result.restore_seconds = round(time.monotonic() - clock, 3)
+    if restored.returncode != 0:
+        result.fail(f"restore failed: {restic.meaning(restored.returncode)}: {restic.error_text(restored.stderr)}")
+        return
+
+    clock = time.monotonic()
+    progress.wait(f"comparing every file of {job.name} with its manifest")
+    checked = _sh(machine, _agent("drill_check", target, f"{layout.MANIFEST_DIR}/{job.name}.tsv"), "compare with the manifest")
+    result.check_seconds = round(time.monotonic() - clock, 3)
+    try:
+        verdict = json.loads(checked.stdout)
+    except ValueError:
+        result.fail(f"the manifest comparison did not run: {checked.stderr.strip()[-300:]}")
+        return
+    result.files, result.bytes = verdict["files"], verdict["bytes"]
+    result.mismatched, result.mismatches = verdict.get("mismatched", 0), verdict["mismatches"]
+    if verdict.get("error"):
+        result.fail(verdict["error"])
+    if result.mismatched:
+        result.fail(f"{result.mismatched} file(s) differ from the manifest")
+
+    if job.spec.hooks.postgresql:
+        clock = time.monotonic()
+        progress.wait("loading the database dumps into a scratch PostgreSQL")
+        loaded = _sh(machine, _agent("pg_scratch", f"{target}{layout.DUMP_DIR}/{job.name}/postgresql", f"{result.scratch}/pg"),
+                     "load the dumps into a scratch database")
+        result.database_seconds = round(time.monotonic() - clock, 3)
+        try:
+            result.databases = json.loads(loaded.stdout)
+        except ValueError:
+            result.fail(f"the database check did not run: {loaded.stderr.strip()[-300:]}")
+        else:
+            if result.databases.get("error"):
+                result.fail(f"database check: {result.databases['error']}")
+            for name in job.spec.hooks.postgresql.databases:
+                entry = result.databases.get("databases", {}).get(name)
+                if not entry or not entry.get("loaded"):
+                    result.fail(f"database {name} did not load: {(entry or {}).get('error', 'no dump restored')}")
+                elif not entry["tables"]:
+                    result.warnings.append(f"database {name} loaded but has no tables")
+
+    result.total_seconds = round(result.restore_seconds + result.check_seconds + result.database_seconds, 3)
+    if result.restore_seconds:
+        result.throughput_mb_s = round(result.bytes / 1e6 / result.restore_seconds, 2)
+    if result.total_seconds > result.rto_seconds:
+        result.fail(f"RTO exceeded: restore and checks took {result.total_seconds:.0f} s, the RTO is {result.rto_seconds:.0f} s")
+
+
+def reports_dir(p: Partnership, override: str | None) -> Path:
+    return Path(override) if override else state_root() / "reports" / p.name / "drills"
+
+
+def write_report(result: DrillResult, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    base = folder / f"{result.id}-{result.job}-from-{result.from_site}"
+    base.with_suffix(".json").write_text(json.dumps({"version": JSON_VERSION, **asdict(result)}, indent=2) + "\n")
+    base.with_suffix(".md").write_text(templates.render("reports/drill.md.j2", d=result))
+    return base.with_suffix(".md")
+
+
+def publish_metrics(p: Partnership, results: list[DrillResult]) -> None:
+    for result in results:
+        if result.verdict == "unreachable":
+            continue
+        try:
+            with connect(p.hosts[result.host]) as machine:
+                path = f"{layout.METRICS_DIR}/ikzops_drill_{result.job}_{result.from_site}.prom"
+                execute.run_remote(machine, Command(
+                    ("sh", "-c", f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}"),
+                    stdin=render_drill(asdict(result), time.time())), check=False)
+        except IkzopsError:
+            continue
+
+
+def plan(p: Partnership, jobs: tuple[str, ...], from_site: str | None, every_site: bool) -> list[tuple[Job, str]]:
+    if from_site and from_site not in p.sites:
+        raise ConfigError(f"unknown site {from_site!r}; sites: {', '.join(p.sites)}")
+    pairs = []
+    for job in select_jobs(p, jobs):
+        if from_site:
+            if from_site not in job.destinations:
+                if jobs:
+                    raise ConfigError(f"job {job.name} has no copy at {from_site} (its sites: {', '.join(job.destinations)})")
+                continue
+            pairs.append((job, from_site))
+        elif every_site:
+            pairs += [(job, site) for site in job.offsite]
+        else:
+            pairs.append((job, job.offsite[0]))
+    if not pairs:
+        raise ConfigError("nothing to drill: no selected job has a copy at that site")
+    return pairs
+
+
+def drill(inventory: str, *, jobs: tuple[str, ...] = (), from_site: str | None = None, every_site: bool = False,
+          snapshot: str | None = None, report: str | None = None, progress: Progress) -> tuple[list[DrillResult], list[Path]]:
+    p = loader.load(inventory)
+    pairs = plan(p, jobs, from_site, every_site)
+    if snapshot and len(pairs) != 1:
+        raise ConfigError("--snapshot needs exactly one job and one site (--job J --from S)")
+    results, paths = [], []
+    for job, site in pairs:
+        result = drill_one(p, job, site, snapshot=snapshot, progress=progress)
+        results.append(result)
+        paths.append(write_report(result, reports_dir(p, report)))
+    publish_metrics(p, results)
+    return results, paths
+
+
+def history(inventory: str, report: str | None = None) -> list[dict]:
+    p = loader.load(inventory)
+    folder = reports_dir(p, report)
+    entries = []
+    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+        try:
+            entries.append(json.loads(path.read_text()))
+        except ValueError:
+            continue
+    return entries
+
+
+def exit_code(results: list[DrillResult]) -> ExitCode:
+    verdicts = {r.verdict for r in results}
+    if "failed" in verdicts:
+        return ExitCode.FINDING
+    if "unreachable" in verdicts:
+        return ExitCode.UNREACHABLE
+    return ExitCode.OK

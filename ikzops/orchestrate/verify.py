@@ -1,0 +1,264 @@
+"""``ikzops verify``: for every job × destination, is the backup fresh, replicated and intact?
+
+Runs on each repository host over SSH, with local access to the repositories (as the
+rest-server's user, with the job's repository password that retention already has):
+no client is needed, so a lost home site does not stop the check of its replicas,
+and data is read at disk speed. Per repository:
+
+* freshness: age of the newest snapshot against the job's RPO;
+* replication: runs (``ikz-run`` tags) the other destinations hold and this one lacks,
+  and how far it lags;
+* integrity: ``restic check --read-data-subset n/t`` with a cursor kept on the
+  repository host, so every pack is read at least once every t runs;
+* size and growth since the last verify (per partner in the capacity view).
+
+A host that cannot be reached marks its repositories unreachable; all others are
+still checked and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from ikzops import execute
+from ikzops.agent import restic
+from ikzops.agent.metrics import render_verify
+from ikzops.backup import layout
+from ikzops.backup.policy import kept
+from ikzops.errors import ExitCode, IkzopsError
+from ikzops.execute import Command
+from ikzops.model import loader
+from ikzops.model.partnership import Job, Partnership
+from ikzops.model.schema import Retention
+from ikzops.model.units import format_duration
+from ikzops.remote import connect
+from ikzops.restic import runner
+
+JSON_VERSION = 1
+
+
+@dataclass
+class CheckResult:
+    subset: str = ""
+    ok: bool | None = None
+    error: str = ""
+    cursor: int = 0
+    of: int = 0
+    last_full_pass: str | None = None
+
+
+@dataclass
+class RepoStatus:
+    job: str
+    site: str
+    host: str
+    status: str = "ok"  # ok | finding | unreachable
+    findings: list[str] = field(default_factory=list)
+    snapshots: int = 0
+    newest_snapshot: str | None = None
+    age_seconds: float | None = None
+    rpo_seconds: float = 0
+    missing_runs: list[str] = field(default_factory=list)
+    lag_seconds: float | None = None
+    check: CheckResult = field(default_factory=CheckResult)
+    size_bytes: int | None = None
+    growth_bytes: int | None = None
+    seconds: float = 0.0
+    #: run tag -> snapshot time, for the replication comparison (not in the JSON)
+    runs: dict[str, datetime] = field(default_factory=dict, repr=False)
+
+    def finding(self, text: str) -> None:
+        self.findings.append(text)
+        if self.status == "ok":
+            self.status = "finding"
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data.pop("runs")
+        return data
+
+
+@dataclass
+class VerifyReport:
+    partnership: str
+    started: str
+    seconds: float
+    repositories: list[RepoStatus]
+
+    @property
+    def exit_code(self) -> ExitCode:
+        statuses = {r.status for r in self.repositories}
+        if "finding" in statuses:
+            return ExitCode.FINDING
+        if "unreachable" in statuses:
+            return ExitCode.UNREACHABLE
+        return ExitCode.OK
+
+    def as_json(self) -> dict:
+        return {
+            "version": JSON_VERSION, "partnership": self.partnership, "started": self.started,
+            "seconds": round(self.seconds, 3), "exit_code": int(self.exit_code),
+            "repositories": [r.as_json() for r in self.repositories],
+        }
+
+
+def parse_time(text: str) -> datetime:
+    """restic's RFC 3339 times with nanoseconds."""
+
+    text = text.replace("Z", "+00:00")
+    if "." in text:
+        head, rest = text.split(".", 1)
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+        zone = rest[len(digits):]
+        text = f"{head}.{digits[:6]}{zone}"
+    return datetime.fromisoformat(text)
+
+
+def _sh(machine, script: str, purpose: str, stdin: str | None = None):
+    return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin, purpose=purpose), check=False)
+
+
+def check_repository(p: Partnership, job: Job, destination: layout.Destination, *, subsets: int,
+                     full: bool, now: datetime) -> RepoStatus:
+    status = RepoStatus(job.name, destination.site, destination.host, rpo_seconds=job.spec.rpo.total_seconds())
+    started = time.monotonic()
+    try:
+        with connect(p.hosts[destination.host]) as machine:
+            _check(machine, status, job, destination, subsets=subsets, full=full, now=now)
+    except IkzopsError as exc:
+        status.status = "unreachable"
+        status.findings.append(exc.message)
+    status.seconds = round(time.monotonic() - started, 3)
+    return status
+
+
+def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
+           full: bool, now: datetime) -> None:
+    repo = layout.local_repository(job, destination)
+    if _sh(machine, f"test -f {destination.path}/config", "look for the repository").returncode != 0:
+        status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
+        return
+    listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
+                        as_user=layout.REPOSITORY_USER)
+    if listed.returncode != 0:
+        status.finding(f"cannot list snapshots: {restic.meaning(listed.returncode)}: {restic.error_text(listed.stderr)}")
+    else:
+        snaps = restic.parse_snapshots(listed.stdout)
+        status.snapshots = len(snaps)
+        status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: parse_time(s["time"]) for s in snaps}
+        if snaps:
+            newest = max(status.runs.values())
+            status.newest_snapshot = newest.isoformat()
+            status.age_seconds = round((now - newest).total_seconds(), 1)
+            if status.age_seconds > status.rpo_seconds:
+                status.finding(
+                    f"stale: newest snapshot is {format_duration(now - newest)} old, RPO is {format_duration(job.spec.rpo)}"
+                )
+        else:
+            status.finding("no snapshot of this job")
+
+    state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
+    state_text = _sh(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor").stdout
+    state = json.loads(state_text or "{}")
+    cursor = int(state.get("cursor", 0)) % subsets
+    part = cursor + 1
+    status.check = CheckResult(subset="all" if full else f"{part}/{subsets}", of=subsets,
+                               last_full_pass=state.get("last_full_pass"))
+    checked = runner.run(machine, restic.check(repo, subset=None if full else f"{part}/{subsets}", read_all=full),
+                         check=False, as_user=layout.REPOSITORY_USER, timeout=6 * 3600)
+    status.check.ok = checked.returncode == 0
+    if checked.returncode == 0:
+        state["cursor"] = 0 if full else part
+        if full or part == subsets:
+            state["last_full_pass"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    else:
+        detail = restic.error_text(checked.stderr) or restic.error_text(checked.stdout)
+        status.check.error = f"{restic.meaning(checked.returncode)}: {detail}"
+        status.finding(f"integrity: restic check ({status.check.subset}) failed: {detail.splitlines()[-1] if detail else ''}")
+    status.check.cursor = int(state.get("cursor", 0))
+    status.check.last_full_pass = state.get("last_full_pass")
+
+    size = _sh(machine, f"du -sb {destination.path} | cut -f1", "measure the repository").stdout.strip()
+    if size.isdigit():
+        status.size_bytes = int(size)
+        if "size_bytes" in state:
+            status.growth_bytes = status.size_bytes - int(state["size_bytes"])
+        state["size_bytes"] = status.size_bytes
+    state["last_verify"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    _sh(machine, f"umask 077; cat > {state_file}.tmp && mv {state_file}.tmp {state_file}", "save the check cursor",
+        stdin=json.dumps(state))
+
+
+def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
+    """Name the runs a destination lacks although the job's retention would keep them.
+
+    Runs retention has pruned at one site but not yet at another are no gap: the
+    expected set is what the policy keeps out of every site's runs, limited to the
+    span since the destination's oldest snapshot.
+    """
+
+    reachable = [s for s in statuses if s.status != "unreachable" and s.runs]
+    if len(reachable) < 2:
+        return
+    union: dict[str, datetime] = {}
+    for status in reachable:
+        union.update(status.runs)
+    expected = kept(union, policy)
+    for status in reachable:
+        since = min(status.runs.values())
+        missing = sorted(r for r in expected if r not in status.runs and union[r] >= since)
+        status.lag_seconds = max(0.0, round((max(union.values()) - max(status.runs.values())).total_seconds(), 1))
+        if missing:
+            status.missing_runs = missing
+            where = ", ".join(o.site for o in reachable if o is not status and set(missing) & set(o.runs))
+            status.finding(
+                f"replication gap: {len(missing)} run(s) held at {where} are missing here"
+                + (f", lagging {format_duration_seconds(status.lag_seconds)}" if status.lag_seconds > 0 else "")
+            )
+
+
+def format_duration_seconds(seconds: float) -> str:
+    from datetime import timedelta
+
+    return format_duration(timedelta(seconds=int(seconds)))
+
+
+def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...] = (), subsets: int = 7,
+           full: bool = False, workers: int = 8) -> VerifyReport:
+    p = loader.load(inventory)
+    from ikzops.orchestrate.backup import select_jobs
+
+    selected = select_jobs(p, jobs)
+    unknown = [s for s in sites if s not in p.sites]
+    if unknown:
+        from ikzops.errors import ConfigError
+
+        raise ConfigError(f"unknown site(s) {', '.join(unknown)}; sites: {', '.join(p.sites)}")
+    tasks = [(job, d) for job in selected for d in layout.destinations(p, job) if not sites or d.site in sites]
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
+        statuses = list(pool.map(lambda t: check_repository(p, t[0], t[1], subsets=subsets, full=full, now=started), tasks))
+    for job in selected:
+        compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
+    report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)
+    publish_metrics(p, report)
+    return report
+
+
+def publish_metrics(p: Partnership, report: VerifyReport) -> None:
+    """Textfile metrics on each reachable repository host, for its node_exporter."""
+
+    for host in {s.host for s in report.repositories if s.status != "unreachable"}:
+        rows = [s.as_json() for s in report.repositories if s.host == host]
+        try:
+            with connect(p.hosts[host]) as machine:
+                path = f"{layout.METRICS_DIR}/ikzops_verify.prom"
+                _sh(machine, f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}",
+                    "write verify metrics", stdin=render_verify(rows, time.time()))
+        except IkzopsError:
+            continue
