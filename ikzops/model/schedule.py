@@ -5,7 +5,7 @@ long the longest pause between two runs can be, to check it against the RPO. The
 supported subset covers what backup schedules use:
 
 * ``minutely``, ``hourly``, ``daily``, ``weekly``
-* ``[WEEKDAYS] [*-*-*] HOURS:MINUTES[:SECONDS]`` where HOURS and MINUTES are ``*``,
+* ``[WEEKDAYS] [*-*-*] HOURS:MINUTES[:SECONDS]`` where each field is ``*``,
   a number, ``a..b``, ``a/step``, ``*/step`` or comma lists of those, and WEEKDAYS
   is e.g. ``Mon..Fri`` or ``Sat,Sun``.
 
@@ -25,7 +25,7 @@ _SHORTHANDS = {
     "weekly": "Mon *-*-* 00:00:00",
 }
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-_MINUTES_PER_WEEK = 7 * 24 * 60
+_SECONDS_PER_WEEK = 7 * 24 * 3600
 
 
 class ScheduleError(ValueError):
@@ -74,8 +74,8 @@ def _weekdays(field: str) -> set[int]:
     return days
 
 
-def fire_minutes(expression: str) -> set[int]:
-    """The minutes of a week (0 = Monday 00:00) at which ``expression`` fires."""
+def fire_seconds(expression: str) -> set[int]:
+    """The seconds of a week (0 = Monday 00:00:00) at which ``expression`` fires."""
 
     spec = _SHORTHANDS.get(expression.strip().lower(), expression.strip())
     tokens = spec.split()
@@ -94,17 +94,17 @@ def fire_minutes(expression: str) -> set[int]:
         raise ScheduleError(f"time {tokens[0]!r} is not HH:MM or HH:MM:SS")
     hours = _numbers(time_fields[0], 24, "hour")
     minutes = _numbers(time_fields[1], 60, "minute")
-    if len(time_fields) == 3:
-        _numbers(time_fields[2], 60, "second")
-    return {d * 1440 + h * 60 + m for d in days for h in hours for m in minutes}
+    seconds = _numbers(time_fields[2], 60, "second") if len(time_fields) == 3 else {0}
+    day = sorted(h * 3600 + m * 60 + sec for h in hours for m in minutes for sec in seconds)
+    return {d * 86400 + t for d in days for t in day}
 
 
 def longest_gap(expression: str) -> timedelta:
     """The longest time between two consecutive runs of a schedule (cyclic over a week)."""
 
-    fires = sorted(fire_minutes(expression))
+    fires = sorted(fire_seconds(expression))
     if not fires:
         raise ScheduleError(f"schedule {expression!r} never fires")
     gaps = [b - a for a, b in zip(fires, fires[1:])]
-    gaps.append(fires[0] + _MINUTES_PER_WEEK - fires[-1])
-    return timedelta(minutes=max(gaps))
+    gaps.append(fires[0] + _SECONDS_PER_WEEK - fires[-1])
+    return timedelta(seconds=max(gaps))

@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from ikzops.model.schedule import ScheduleError, fire_minutes
+from ikzops.model.schedule import ScheduleError, fire_seconds
 from ikzops.model.units import parse_duration, parse_size
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
@@ -48,7 +48,7 @@ def _absolute_path(value: str) -> str:
 
 def _schedule(value: str) -> str:
     try:
-        fire_minutes(value)
+        fire_seconds(value)
     except ScheduleError as exc:
         raise ValueError(str(exc)) from None
     return value

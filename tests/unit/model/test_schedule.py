@@ -17,6 +17,7 @@ from ikzops.model.schedule import ScheduleError, longest_gap
         ("Mon..Fri *-*-* 02:00", timedelta(days=3)),
         ("*:0/5", timedelta(minutes=5)),
         ("*-*-* 08..17:00", timedelta(hours=15)),
+        ("*-*-* *:*:00/15", timedelta(seconds=15)),
     ],
 )
 def test_longest_gap_of_supported_expressions(expression, gap):

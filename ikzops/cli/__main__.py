@@ -1,0 +1,3 @@
+from ikzops.cli import main
+
+main()

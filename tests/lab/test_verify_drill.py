@@ -1,0 +1,186 @@
+"""verify and drill in the lab, against real repositories, with real damage done to them."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from ikzops import execute
+from ikzops.backup import layout
+from ikzops.cli import cli
+from ikzops.errors import ExitCode
+from ikzops.execute import Command
+from ikzops.lab.seed import seed
+from ikzops.lab.state import state_root
+from ikzops.model.loader import load
+from ikzops.orchestrate import backup as backups
+from ikzops.orchestrate import deploy as deploys
+from ikzops.orchestrate import drill as drills
+from ikzops.orchestrate import verify as verifier
+from ikzops.progress import Recorder
+from ikzops.remote import connect
+from tests.lab.helpers import ROOT, lab_inventory_copy
+
+LAB = str(ROOT / "inventories/lab.py")
+
+
+@pytest.fixture(scope="module")
+def p():
+    return load(LAB)
+
+
+@pytest.fixture(scope="module")
+def backed_up(lab, p):
+    assert not deploys.deploy(LAB).errors
+    seed(Recorder(), LAB)
+    runs = backups.backup(LAB, (), Recorder())
+    assert backups.exit_code(runs) == ExitCode.OK
+    return runs
+
+
+def sh(p, host: str, script: str) -> str:
+    with connect(p.hosts[host]) as machine:
+        return execute.run_remote(machine, Command(("sh", "-c", script))).stdout
+
+
+def repo_path(p, job: str, site: str) -> str:
+    return next(d.path for d in layout.destinations(p, p.jobs[job]) if d.site == site)
+
+
+def test_verify_after_backup_is_green_with_every_job_and_destination(backed_up, p):
+    report = verifier.verify(LAB)
+    assert report.exit_code == ExitCode.OK, [(r.job, r.site, r.findings) for r in report.repositories]
+    assert {(r.job, r.site) for r in report.repositories} == {
+        (job, site) for job, j in p.jobs.items() for site in j.destinations
+    }
+    assert all(r.check.ok and r.size_bytes for r in report.repositories)
+
+
+def test_verify_json_is_the_documented_document(backed_up):
+    result = CliRunner().invoke(cli, ["verify", "-i", LAB, "--json", "--job", "city-files"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["version"] == 1 and document["exit_code"] == 0
+    row = document["repositories"][0]
+    for key in ("job", "site", "host", "status", "findings", "newest_snapshot", "age_seconds", "rpo_seconds",
+                "missing_runs", "lag_seconds", "check", "size_bytes", "growth_bytes"):
+        assert key in row
+    assert set(row["check"]) >= {"subset", "ok", "cursor", "of", "last_full_pass"}
+
+
+def test_check_subset_rotates_and_a_full_pass_is_dated(backed_up):
+    first = verifier.verify(LAB, jobs=("district-files",), sites=("city",), subsets=2).repositories[0]
+    second = verifier.verify(LAB, jobs=("district-files",), sites=("city",), subsets=2).repositories[0]
+    assert {first.check.subset, second.check.subset} == {"1/2", "2/2"}
+    assert second.check.last_full_pass or first.check.last_full_pass
+
+
+def test_stale_job_is_named_and_exits_1(backed_up, tmp_path, monkeypatch):
+    # the job's backups stopped (this schedule was never deployed) and its RPO is now 15 s
+    monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
+    strict = lab_inventory_copy(tmp_path, replace={
+        '"schedule": "hourly",\n        "rpo": "2h",': '"schedule": "*-*-* *:*:00/15",\n        "rpo": "15s",',
+    })
+    newest = max(r.age_seconds for r in verifier.verify(LAB, jobs=("city-db",)).repositories)
+    time.sleep(max(0.0, 16 - newest))
+    result = CliRunner().invoke(cli, ["verify", "-i", str(strict), "--job", "city-db"])
+    assert result.exit_code == ExitCode.FINDING, result.output
+    assert "city-db" in result.output and "stale" in result.output
+
+
+def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
+    path = repo_path(p, "city-files", "district")
+    newest = sh(p, "district-san", f"ls -t {path}/snapshots | head -1").strip()
+    sh(p, "district-san", f"mv {path}/snapshots/{newest} /var/tmp/ikzops-test-snapshot")
+    try:
+        report = verifier.verify(LAB, jobs=("city-files",))
+        district = next(r for r in report.repositories if r.site == "district")
+        assert report.exit_code == ExitCode.FINDING
+        assert district.missing_runs and "replication gap" in " ".join(district.findings)
+        assert next(r for r in report.repositories if r.site == "city").status == "ok"
+    finally:
+        sh(p, "district-san", f"mv /var/tmp/ikzops-test-snapshot {path}/snapshots/{newest}")
+
+
+def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p):
+    path = repo_path(p, "city-files", "district")
+    pack = sh(p, "district-san", f"find {path}/data -type f -size +100k | head -1").strip()
+    sh(p, "district-san", f"cp -p {pack} /var/tmp/ikzops-test-pack && "
+                          f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek=4096 conv=notrunc status=none")
+    try:
+        report = verifier.verify(LAB, jobs=("city-files",), full=True)
+        district = next(r for r in report.repositories if r.site == "district")
+        city = next(r for r in report.repositories if r.site == "city")
+        assert district.status == "finding" and district.check.ok is False
+        assert "integrity" in " ".join(district.findings)
+        assert city.status == "ok"
+        broken, _ = drills.drill(LAB, jobs=("city-files",), from_site="district", progress=Recorder())
+        assert broken[0].verdict == "failed" and broken[0].reasons
+        assert broken[0].cleaned
+        fine, _ = drills.drill(LAB, jobs=("city-files",), from_site="city", progress=Recorder())
+        assert fine[0].verdict == "passed", fine[0].reasons
+    finally:
+        sh(p, "district-san", f"mv /var/tmp/ikzops-test-pack {pack}")
+    assert verifier.verify(LAB, jobs=("city-files",), sites=("district",), full=True).exit_code == ExitCode.OK
+
+
+def test_drill_report_names_source_time_operator_and_verdict(backed_up, tmp_path):
+    results, paths = drills.drill(LAB, jobs=("city-db",), report=str(tmp_path), progress=Recorder())
+    result = results[0]
+    assert result.verdict == "passed", result.reasons
+    assert result.from_site == "district" and result.host == "district-san"
+    assert result.files > 0 and result.mismatched == 0
+    assert result.databases["databases"]["housing"]["tables"]["public.claims"] == 500
+    assert result.total_seconds <= result.rto_seconds and result.cleaned
+    text = paths[0].read_text()
+    for needle in ("PASSED", "district-san", "by whom", "RTO", "public.claims: 500"):
+        assert needle in text
+    data = json.loads(paths[0].with_suffix(".json").read_text())
+    assert data["version"] == 1 and data["verdict"] == "passed"
+    history = CliRunner().invoke(cli, ["drill", "-i", LAB, "--history", "--report", str(tmp_path)])
+    assert history.exit_code == 0 and "city-db" in history.output and "passed" in history.output
+
+
+def test_unknown_snapshot_fails_the_drill_with_exit_1(backed_up):
+    result = CliRunner().invoke(cli, ["drill", "-i", LAB, "--job", "city-files", "--from", "district", "--snapshot", "deadbeef"])
+    assert result.exit_code == ExitCode.FINDING
+    assert "no snapshot deadbeef" in result.output
+
+
+def test_interrupted_drill_leaves_no_scratch_behind(backed_up, p):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ikzops.cli", "drill", "-i", LAB, "--job", "city-db"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )
+    time.sleep(1.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert b"Traceback" not in stderr
+    assert sh(p, "district-san", "ls -d /var/tmp/ikzops-drill-* 2>/dev/null | wc -l").strip() == "0"
+
+
+def test_lost_site_every_job_restores_from_the_other_site(backed_up, p):
+    """The mission in one test: the city's building is gone; the district restores it all."""
+
+    lost = [f"ikzops-{p.name}-{h.name}" for h in p.hosts_in("city")]
+    subprocess.run(["docker", "stop", "-t", "5", *lost], check=True, capture_output=True)
+    try:
+        result = CliRunner().invoke(cli, ["drill", "-i", LAB, "--from", "district"])
+        assert result.exit_code == ExitCode.OK, result.output
+        for job in (j for j in p.jobs.values() if j.site == "city"):
+            assert job.name in result.output
+        verify = verifier.verify(LAB)
+        assert verify.exit_code == ExitCode.UNREACHABLE
+        assert all(r.status == "ok" for r in verify.repositories if r.site == "district")
+        assert all(r.status == "unreachable" for r in verify.repositories if r.site == "city")
+    finally:
+        subprocess.run(["docker", "start", *lost], check=True, capture_output=True)
+        from ikzops.lab import manager
+
+        manager.up(Recorder())
