@@ -100,6 +100,9 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
                     if result.scratch:
                         cleaned = _sh(machine, f"rm -rf -- {shlex.quote(result.scratch)}", "remove the scratch directory")
                         result.cleaned = cleaned.returncode == 0
+                if result.reasons or result.snapshot:
+                    result.verdict = "passed" if not result.reasons else "failed"
+                    _publish(machine, result)
         except IkzopsError as exc:
             if not result.reasons and exc.exit_code == ExitCode.UNREACHABLE:
                 result.verdict = "unreachable"
@@ -133,12 +136,13 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     if result.data_age_seconds > result.rpo_seconds:
         result.warnings.append(f"the restored data is {result.data_age_seconds / 3600:.1f} h old, more than the RPO")
 
-    scratch = _sh(machine, f"mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX", "create the scratch directory", check=True)
+    # one round trip: the scratch directory (traversable: the restore runs as the
+    # rest-server's user, the scratch database as postgres) and the restore target
+    scratch = _sh(machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
+                           f"install -d -o {layout.REPOSITORY_USER} -m 700 \"$d/restore\" && echo \"$d\"",
+                  "create the scratch directory", check=True)
     result.scratch = scratch.stdout.strip()
     target = f"{result.scratch}/restore"
-    # the restore runs as the rest-server's user, the scratch database as postgres
-    _sh(machine, f"chmod 711 {shlex.quote(result.scratch)}", "open the scratch directory for traversal", check=True)
-    _sh(machine, f"install -d -o {layout.REPOSITORY_USER} -m 700 {target}", "prepare the restore target", check=True)
 
     clock = time.monotonic()
     progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}")
@@ -204,18 +208,13 @@ def write_report(result: DrillResult, folder: Path) -> Path:
     return base.with_suffix(".md")
 
 
-def publish_metrics(p: Partnership, results: list[DrillResult]) -> None:
-    for result in results:
-        if result.verdict == "unreachable":
-            continue
-        try:
-            with connect(p.hosts[result.host]) as machine:
-                path = f"{layout.METRICS_DIR}/ikzops_drill_{result.job}_{result.from_site}.prom"
-                execute.run_remote(machine, Command(
-                    ("sh", "-c", f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}"),
-                    stdin=render_drill(asdict(result), time.time())), check=False)
-        except IkzopsError:
-            continue
+def _publish(machine, result: DrillResult) -> None:
+    """The drill's metrics for the repository host's node_exporter (same connection)."""
+
+    path = f"{layout.METRICS_DIR}/ikzops_drill_{result.job}_{result.from_site}.prom"
+    execute.run_remote(machine, Command(
+        ("sh", "-c", f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}"),
+        stdin=render_drill(asdict(result), time.time())), check=False)
 
 
 def plan(p: Partnership, jobs: tuple[str, ...], from_site: str | None, every_site: bool) -> list[tuple[Job, str]]:
@@ -249,7 +248,6 @@ def drill(inventory: str, *, jobs: tuple[str, ...] = (), from_site: str | None =
         result = drill_one(p, job, site, snapshot=snapshot, progress=progress)
         results.append(result)
         paths.append(write_report(result, reports_dir(p, report)))
-    publish_metrics(p, results)
     return results, paths
 
 
