@@ -16,6 +16,7 @@ BACKUP_METRICS = {
     "ikzops_backup_last_run_success": "1 if the job's last run reached this destination, else 0.",
     "ikzops_backup_last_added_bytes": "Bytes the last successful run added to this destination's repository.",
     "ikzops_backup_last_duration_seconds": "How long the last successful run to this destination took.",
+    "ikzops_backup_rpo_seconds": "The job's recovery point objective.",
 }
 
 
@@ -38,6 +39,7 @@ def render_backup(config: dict, report: dict) -> str:
         samples["ikzops_backup_last_run_success"].append(f"{{{labels}}} {1 if entry.get('last_status') == 'ok' else 0}")
         samples["ikzops_backup_last_added_bytes"].append(f"{{{labels}}} {entry.get('bytes_added', 0)}")
         samples["ikzops_backup_last_duration_seconds"].append(f"{{{labels}}} {entry.get('seconds', 0)}")
+        samples["ikzops_backup_rpo_seconds"].append(f"{{{labels}}} {config.get('rpo_seconds', 0)}")
     for name, help_text in BACKUP_METRICS.items():
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
         lines += [f"{name}{sample}" for sample in samples[name]]

@@ -13,6 +13,9 @@ import bcrypt
 from ikzops.lab.state import write_secret
 from ikzops.secrets import SecretStore
 
+#: the rest-server user the monitors scrape ``/metrics`` with (no repository of its own)
+METRICS_USER = "metrics"  # with --private-repos rest-server serves /metrics only to this name
+
 
 def rest_password(store: SecretStore, client: str) -> str:
     return store.get_or_create("rest", f"{client}.password", length=32)

@@ -90,6 +90,7 @@ def job_config(p: Partnership, job: Job) -> dict:
         "manifest": f"{MANIFEST_DIR}/{job.name}.tsv",
         "metrics_dir": METRICS_DIR,
         "catch_up_runs": 10,
+        "rpo_seconds": int(spec.rpo.total_seconds()),
     }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from io import StringIO
-from pathlib import Path
 
 from pyinfra import host
 from pyinfra.api import deploy
@@ -20,12 +19,11 @@ from pyinfra.operations.util import any_changed
 
 from ikzops import templates
 from ikzops.backup import credentials, layout, pki
+from ikzops.deploys.agent import install_agent
 from ikzops.deploys.context import partnership
 from ikzops.model.units import format_duration
 from ikzops.secrets import SecretStore
 
-AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
-AGENT_MODULES = ("__init__.py", "restic.py", "metrics.py", "backup_job.py", "retention.py", "drill_check.py", "pg_scratch.py")
 REST_USER = "restic-rest-server"
 TLS_DIR = "/etc/restic-rest-server/tls"
 HTPASSWD = "/etc/restic-rest-server/users.htpasswd"
@@ -33,17 +31,6 @@ HTPASSWD = "/etc/restic-rest-server/users.htpasswd"
 
 def _secret_file(name: str, content: str, dest: str, user: str = "root", group: str = "root", mode: str = "0600"):
     return files.put(name=name, src=StringIO(content), dest=dest, user=user, group=group, mode=mode)
-
-
-def _agent():
-    files.directory(name="ikzops agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
-    return [
-        files.put(
-            name="ikzops agent module", src=str(AGENT_SOURCE / module),
-            dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
-        )
-        for module in AGENT_MODULES
-    ]
 
 
 @deploy("ikzops: repository server")
@@ -56,7 +43,7 @@ def repository_server() -> None:
     volume = layout.volume(p, host.name)
 
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
-    _agent()
+    install_agent()
     files.directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=REST_USER, mode="0750")
     cert = pki.server_certificate(store, p.name, host.name, [host.name, me.address, host.name.split(".")[0]])
     changes = [
@@ -64,7 +51,8 @@ def repository_server() -> None:
         _secret_file("TLS key", cert.key, f"{TLS_DIR}/server.key", group=REST_USER, mode="0640"),
     ]
     clients = sorted({job.client for job in layout.jobs_landing_on(p, host.name)})
-    htpasswd = "".join(credentials.htpasswd_line(store, client) + "\n" for client in clients)
+    users = [*clients, credentials.METRICS_USER]  # the monitors scrape /metrics with their own credential
+    htpasswd = "".join(credentials.htpasswd_line(store, user) + "\n" for user in users)
     changes.append(_secret_file("htpasswd (one credential per client)", htpasswd, HTPASSWD, group=REST_USER, mode="0640"))
     changes.append(files.put(
         name="rest-server settings (/etc/default/restic-rest-server)",
@@ -123,7 +111,7 @@ def backup_clients() -> None:
         return
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
-    _agent()
+    install_agent()
     files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
     files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)), dest=layout.CA_FILE, mode="0644")
     _secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)

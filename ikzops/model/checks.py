@@ -23,6 +23,7 @@ from ikzops.model.schema import (
     HostSpec,
     JobSpec,
     LunSpec,
+    MonitoringSpec,
     SiteSpec,
     is_valid_name,
 )
@@ -90,6 +91,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     sites: dict[str, SiteSpec] = out.named_items("ikz_sites", shared.get("ikz_sites"), SiteSpec)
     jobs: dict[str, JobSpec] = out.named_items("ikz_jobs", shared.get("ikz_jobs"), JobSpec)
     luns: dict[str, LunSpec] = out.named_items("ikz_luns", shared.get("ikz_luns"), LunSpec)
+    monitoring = out.validate(MonitoringSpec, shared.get("ikz_monitoring") or {}, ("ikz_monitoring",))
 
     hosts = _hosts(raw, sites, out)
     _check_addresses(hosts, out)
@@ -105,7 +107,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     if out.problems:
         return out.problems, None
     partnership = Partnership(
-        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns,
+        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
     )
     return [], partnership
 

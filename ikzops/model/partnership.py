@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ikzops.model.schema import JobSpec, LunSpec, PoolSpec, RepositorySpec, SiteSpec
+from ikzops.model.schema import JobSpec, LunSpec, MonitoringSpec, PoolSpec, RepositorySpec, SiteSpec
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Partnership:
     hosts: dict[str, Host]
     jobs: dict[str, Job]
     luns: dict[str, LunSpec]
+    monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
 
     def hosts_with(self, role: str, site: str | None = None) -> list[Host]:
         return [

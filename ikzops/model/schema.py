@@ -30,7 +30,7 @@ from ikzops.model.units import parse_duration, parse_size
 NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
 IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
 
-PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns")
+PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring")
 HOST_KEYS = ("ikz_pools", "ikz_repository")
 ROLES = ("storage", "repository", "client", "monitor")
 
@@ -152,6 +152,31 @@ class RepositorySpec(Spec):
     size: Size | None = None
     #: space reserved per partner (site) inside ``path``
     reserve: dict[str, Size] = {}
+
+
+class EmailReceiver(Spec):
+    to: list[str] = Field(min_length=1)
+    smarthost: str = Field(pattern=r"^[A-Za-z0-9.-]+:\d+$")
+    sender: str = Field(alias="from", min_length=3)
+
+
+class Receivers(Spec):
+    webhooks: list[Annotated[str, Field(pattern=r"^https?://")]] = []
+    email: EmailReceiver | None = None
+
+
+class MonitoringSpec(Spec):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    scrape_interval: Duration = "30s"
+    evaluation_interval: Duration = "30s"
+    #: how long a condition must hold before its alert fires (host/site down, stale ...)
+    alert_for: Duration = "10m"
+    #: a job without a passed drill for this long is overdue
+    drill_max_age: Duration = "30d"
+    #: the availability target of the partnership's IT (error budget alerts)
+    availability_target: float = Field(default=0.9998, gt=0.9, lt=1)
+    receivers: Receivers = Receivers()
 
 
 class PartnershipSpec(Spec):

@@ -21,7 +21,7 @@ from ikzops.model import loader
 from ikzops.model.partnership import Partnership
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
-PARTS = ("storage", "backup")  # grows with monitoring
+PARTS = ("storage", "backup", "monitoring")
 
 
 @dataclass(frozen=True)

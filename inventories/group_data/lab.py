@@ -63,3 +63,11 @@ ikz_luns = {
         "initiators": ["iqn.2026-11.lab.ikzops:district-app"],
     },
 }
+
+# monitoring: the lab is impatient, production waits ten minutes before paging
+ikz_monitoring = {
+    "scrape_interval": "5s",
+    "evaluation_interval": "5s",
+    "alert_for": "15s",
+    "receivers": {"webhooks": []},
+}

@@ -1,0 +1,6 @@
+"""Monitoring: node_exporter on every host, Prometheus + Alertmanager on monitors: `pyinfra INV deploy/monitoring.py`."""
+
+from ikzops.deploys.monitoring import monitor, node_exporter
+
+node_exporter()
+monitor()

@@ -1,0 +1,79 @@
+"""Deploy the monitoring: node_exporter everywhere, Prometheus and Alertmanager on monitors.
+
+Every monitor scrapes every site (a site's monitor also watches the partner sites),
+so the loss of a site is noticed from the others.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import apt, files, systemd
+from pyinfra.operations.util import any_changed
+
+from ikzops import templates
+from ikzops.backup import credentials, layout, pki
+from ikzops.deploys.agent import install_agent
+from ikzops.deploys.context import partnership
+from ikzops.monitoring.config import alertmanager_values, prometheus_values, rules_values
+from ikzops.operations.checked import install_checked
+from ikzops.secrets import SecretStore
+
+IKZ_DIR = "/etc/prometheus/ikzops"
+
+
+@deploy("ikzops: node_exporter")
+def node_exporter() -> None:
+    apt.packages(name="Install node_exporter", packages=["prometheus-node-exporter"])
+    files.directory(name="textfile collector directory", path=layout.METRICS_DIR, mode="0755")
+    args = files.put(
+        name="node_exporter settings", dest="/etc/default/prometheus-node-exporter", mode="0644",
+        src=StringIO(templates.render("monitoring/node-exporter.default.j2", textfile_dir=layout.METRICS_DIR)),
+    )
+    systemd.service(name="node_exporter running and enabled", service="prometheus-node-exporter", running=True, enabled=True)
+    systemd.service(name="node_exporter restart (settings changed)", service="prometheus-node-exporter",
+                    restarted=True, _if=args.did_change)
+
+
+@deploy("ikzops: monitor")
+def monitor() -> None:
+    if "monitor" not in host.groups:
+        return
+    p = partnership()
+    store = SecretStore(p.name)
+    apt.packages(name="Install Prometheus, Alertmanager", packages=["prometheus", "prometheus-alertmanager", "python3"])
+    install_agent()
+    files.directory(name="ikzops Prometheus directory", path=IKZ_DIR, user="root", group="prometheus", mode="0750")
+    files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)),
+              dest=f"{IKZ_DIR}/ca.crt", mode="0644")
+    files.put(name="rest-server metrics password", src=StringIO(credentials.rest_password(store, credentials.METRICS_USER)),
+              dest=f"{IKZ_DIR}/rest-server.password", user="root", group="prometheus", mode="0640")
+
+    files.put(name="alert rules (candidate)", dest=f"{IKZ_DIR}/rules.yml.candidate", mode="0644",
+              src=StringIO(templates.render("monitoring/rules.yml.j2", **rules_values(p))))
+    rules = install_checked(name="alert rules (promtool check rules)", candidate=f"{IKZ_DIR}/rules.yml.candidate",
+                            live=f"{IKZ_DIR}/rules.yml", check=f"promtool check rules {IKZ_DIR}/rules.yml.candidate",
+                            group="prometheus")
+    files.put(name="Prometheus config (candidate)", dest=f"{IKZ_DIR}/prometheus.yml.candidate", mode="0644",
+              src=StringIO(templates.render("monitoring/prometheus.yml.j2", **prometheus_values(p, host.name))))
+    config = install_checked(name="Prometheus config (promtool check config)", candidate=f"{IKZ_DIR}/prometheus.yml.candidate",
+                             live="/etc/prometheus/prometheus.yml",
+                             check=f"promtool check config --syntax-only {IKZ_DIR}/prometheus.yml.candidate",
+                             group="prometheus")
+    files.put(name="Alertmanager config (candidate)", dest=f"{IKZ_DIR}/alertmanager.yml.candidate", mode="0644",
+              src=StringIO(templates.render("monitoring/alertmanager.yml.j2", **alertmanager_values(p, host.name))))
+    alerting = install_checked(name="Alertmanager config (amtool check-config)", candidate=f"{IKZ_DIR}/alertmanager.yml.candidate",
+                               live="/etc/prometheus/alertmanager.yml",
+                               check=f"amtool check-config {IKZ_DIR}/alertmanager.yml.candidate")
+    sink = files.put(name="alert sink service", dest="/etc/systemd/system/ikzops-alert-sink.service", mode="0644",
+                     src=StringIO(templates.render("monitoring/ikzops-alert-sink.service.j2", agent_dir=layout.AGENT_DIR)))
+    systemd.daemon_reload(name="systemd reload (units changed)", _if=sink.did_change)
+    systemd.service(name="alert sink running and enabled", service="ikzops-alert-sink", running=True, enabled=True)
+    systemd.service(name="Prometheus running and enabled", service="prometheus", running=True, enabled=True)
+    systemd.service(name="Prometheus reload (config or rules changed)", service="prometheus", reloaded=True,
+                    _if=any_changed(rules, config))
+    systemd.service(name="Alertmanager running and enabled", service="prometheus-alertmanager", running=True, enabled=True)
+    systemd.service(name="Alertmanager reload (config changed)", service="prometheus-alertmanager", reloaded=True,
+                    _if=alerting.did_change)

@@ -1,0 +1,138 @@
+"""Monitoring in the lab: real node_exporter, Prometheus, Alertmanager, real alerts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.parse
+
+import pytest
+
+from ikzops import execute, templates
+from ikzops.backup import layout
+from ikzops.execute import Command
+from ikzops.lab import manager
+from ikzops.model.loader import load
+from ikzops.model.schema import MonitoringSpec
+from ikzops.monitoring.config import rules_values
+from ikzops.orchestrate import backup as backups
+from ikzops.orchestrate import deploy as deploys
+from ikzops.progress import Recorder
+from ikzops.remote import connect
+from tests.lab.helpers import ROOT
+
+LAB = str(ROOT / "inventories/lab.py")
+
+
+@pytest.fixture(scope="module")
+def p():
+    return load(LAB)
+
+
+@pytest.fixture(scope="module")
+def deployed(lab):
+    assert not deploys.deploy(LAB).errors
+    return deploys.deploy(LAB)
+
+
+def sh(p, host: str, script: str, stdin: str | None = None, check: bool = True):
+    with connect(p.hosts[host]) as machine:
+        return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin), check=check)
+
+
+def alerts(p, monitor: str) -> list[dict]:
+    out = sh(p, monitor, "curl -s localhost:9090/api/v1/alerts").stdout
+    return json.loads(out)["data"]["alerts"]
+
+
+def wait_for(predicate, timeout: float, step: float = 2.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def test_second_full_deploy_changes_nothing(deployed):
+    assert deployed.changes == 0 and not deployed.errors
+
+
+def test_every_monitor_scrapes_every_host_of_every_site(deployed, p):
+    for monitor in p.hosts_with("monitor"):
+        targets = json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets").stdout)["data"]["activeTargets"]
+        nodes = {t["labels"]["instance"]: t for t in targets if t["labels"]["job"] == "node"}
+        assert set(nodes) == set(p.hosts)
+        assert {t["labels"]["site"] for t in nodes.values()} == set(p.sites)
+        repos = [t for t in targets if t["labels"]["job"] == "rest-server"]
+        assert len(repos) == len(p.hosts_with("repository"))
+        up = wait_for(lambda: all(
+            t["health"] == "up" for t in json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets").stdout)["data"]["activeTargets"]
+        ), 30)
+        assert up, targets
+
+
+def test_promtool_accepts_the_deployed_config_and_rules(deployed, p):
+    out = sh(p, "city-mon", "promtool check config /etc/prometheus/prometheus.yml && promtool check rules /etc/prometheus/ikzops/rules.yml")
+    assert out.returncode == 0
+
+
+def test_promtool_unit_tests_cover_every_alert(deployed, p):
+    rules = templates.render("monitoring/rules.yml.j2", **rules_values(_with_defaults(p)))
+    tests = (ROOT / "tests/monitoring/rules_test.yml").read_text()
+    alert_names = {line.split(":", 1)[1].strip() for line in rules.splitlines() if line.strip().startswith("- alert:")}
+    assert alert_names <= {line.split(":", 1)[1].strip() for line in tests.splitlines() if "alertname:" in line}
+    folder = sh(p, "city-mon", "mktemp -d").stdout.strip()
+    try:
+        sh(p, "city-mon", f"cat > {folder}/rules.yml", stdin=rules)
+        sh(p, "city-mon", f"cat > {folder}/rules_test.yml", stdin=tests)
+        result = sh(p, "city-mon", f"cd {folder} && promtool test rules rules_test.yml", check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+    finally:
+        sh(p, "city-mon", f"rm -rf {folder}")
+
+
+def _with_defaults(p):
+    from dataclasses import replace
+
+    return replace(p, monitoring=MonitoringSpec())
+
+
+def test_stale_backup_alert_fires_on_both_monitors_and_clears_after_a_backup(deployed, p):
+    assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == 0
+    metrics = f"{layout.METRICS_DIR}/ikzops_backup_city-files.prom"
+    old = int(time.time()) - 3 * 3600
+    sh(p, "city-app", f"sed -i -E 's/^(ikzops_backup_last_success_timestamp_seconds\\{{[^}}]*destination=\"district\"\\}}) .*/\\1 {old}/' {metrics}")
+    injected = time.monotonic()
+
+    def firing(monitor):
+        return [a for a in alerts(p, monitor) if a["labels"]["alertname"] == "IkzBackupStale"
+                and a["labels"].get("backup_job") == "city-files" and a["state"] == "firing"]
+
+    assert wait_for(lambda: firing("city-mon"), 90), alerts(p, "city-mon")
+    seconds = time.monotonic() - injected
+    assert wait_for(lambda: firing("district-mon"), 30)
+    print(f"missed backup to firing alert: {seconds:.0f} s")
+    assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == 0
+    assert wait_for(lambda: not firing("city-mon"), 90)
+    def delivered_resolved():
+        sink = sh(p, "city-mon", "cat /var/log/ikzops/alerts.jsonl").stdout
+        return any('"status":"resolved"' in line and "IkzBackupStale" in line for line in sink.splitlines())
+
+    assert wait_for(delivered_resolved, 90), "Alertmanager delivered no resolved notification"
+
+
+def test_site_down_is_seen_from_the_other_site(deployed, p):
+    lost = [f"ikzops-{p.name}-{h.name}" for h in p.hosts_in("district")]
+    subprocess.run(["docker", "stop", "-t", "5", *lost], check=True, capture_output=True)
+    try:
+        def site_down():
+            return [a for a in alerts(p, "city-mon") if a["labels"]["alertname"] == "IkzSiteDown"
+                    and a["labels"].get("site") == "district" and a["state"] == "firing"]
+
+        assert wait_for(site_down, 120), alerts(p, "city-mon")
+    finally:
+        subprocess.run(["docker", "start", *lost], check=True, capture_output=True)
+        manager.up(Recorder())
