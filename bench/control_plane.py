@@ -1,0 +1,114 @@
+"""Control plane at scale: `inventory check` and deploy planning for 50 sites, 500 hosts.
+
+Generates an inventory (per site: a storage+repository host, a monitor, 8 clients;
+each client one job to the next site; a LUN per site), then in a fresh process times
+loading + validation, and the planning ikzops does for every host (targets, job
+settings, units, capacity plans, Prometheus configs, all templates rendered) without
+contacting any host. Reports time and peak memory.
+
+    python -m bench.control_plane [--sites 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.common import save
+
+PROBE = r'''
+import json, resource, sys, time
+from ikzops import templates
+from ikzops.backup import layout
+from ikzops.model.loader import load
+from ikzops.model.units import format_duration
+from ikzops.monitoring.config import prometheus_values, rules_values
+from ikzops.storage.capacity import capacity_plan
+from ikzops.storage.targets import targets_for
+
+started = time.perf_counter()
+p = load(sys.argv[1])
+check_s = time.perf_counter() - started
+started = time.perf_counter()
+rendered = 0
+for host in p.hosts.values():
+    if host.has("storage"):
+        for target in targets_for(p, host.name):
+            templates.render("storage/tgt-target.conf.j2", host=host.name, target=target, chap_secret="x" * 16)
+            rendered += 1
+    if host.has("repository"):
+        json.dumps(capacity_plan(p, host.name)); json.dumps(layout.retention_config(p, host.name))
+        rendered += 2
+    for job in layout.jobs_on_client(p, host.name):
+        json.dumps(layout.job_config(p, job))
+        values = dict(job=job.name, client=job.client, site=job.site, destinations=list(job.destinations),
+                      postgresql=False, agent_dir="/x", schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo), jitter=60)
+        templates.render("backup/ikzops-backup.service.j2", **values)
+        templates.render("backup/ikzops-backup.timer.j2", **values)
+        rendered += 3
+    if host.has("monitor"):
+        templates.render("monitoring/prometheus.yml.j2", **prometheus_values(p, host.name))
+        rendered += 1
+templates.render("monitoring/rules.yml.j2", **rules_values(p))
+plan_s = time.perf_counter() - started
+print(json.dumps({"hosts": len(p.hosts), "sites": len(p.sites), "jobs": len(p.jobs), "luns": len(p.luns),
+                  "check_s": check_s, "plan_s": plan_s, "files_rendered": rendered,
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+'''
+
+
+def generate(folder: Path, sites: int) -> Path:
+    (folder / "group_data").mkdir(parents=True)
+    lines, groups = [], {"storage": [], "repository": [], "client": [], "monitor": []}
+    names = [f"s{i:02d}" for i in range(sites)]
+    for i, site in enumerate(names):
+        hosts = []
+        base = f"10.{i // 200}.{i % 200}"
+        hosts.append(f'("{site}-san", {{"ssh_hostname": "{base}.10", "ikz_pools": {{"ssd": {{"backing": "lvm", "vg": "vg0", "size": "100T"}}}}, '
+                     f'"ikz_repository": {{"path": "/srv/repos", "size": "200T"}}}})')
+        groups["storage"].append(f"{site}-san")
+        groups["repository"].append(f"{site}-san")
+        hosts.append(f'("{site}-mon", {{"ssh_hostname": "{base}.11"}})')
+        groups["monitor"].append(f"{site}-mon")
+        for c in range(8):
+            hosts.append(f'("{site}-app{c}", {{"ssh_hostname": "{base}.{20 + c}"}})')
+            groups["client"].append(f"{site}-app{c}")
+        lines.append(f"{site.replace('-', '_')} = [\n    " + ",\n    ".join(hosts) + ",\n]\n")
+    for role, members in groups.items():
+        lines.append(f"{role} = {members!r}\n")
+    (folder / "scale.py").write_text("\n".join(lines))
+    data = {
+        "ikz_partnership": "scale",
+        "ikz_sites": {site: {"partner": f"Partner {site}"} for site in names},
+        "ikz_jobs": {f"{site}-app{c}-files": {
+            "client": f"{site}-app{c}", "paths": ["/srv/data"], "schedule": "hourly", "rpo": "2h", "rto": "4h",
+            "destinations": [names[(i + 1) % sites]]} for i, site in enumerate(names) for c in range(8)},
+        "ikz_luns": {f"{site}-vm": {"partner": site, "host": f"{site}-san", "pool": "ssd", "size": "10T",
+                                     "initiators": [f"iqn.2026-11.test.scale:{site}"]} for site in names},
+    }
+    (folder / "group_data" / "scale.py").write_text("".join(f"{k} = {v!r}\n" for k, v in data.items()))
+    return folder / "scale.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sites", type=int, default=50)
+    args = parser.parse_args()
+    inventory = generate(Path(tempfile.mkdtemp(prefix="ikzops-scale-")), args.sites)
+    out = subprocess.run([sys.executable, "-c", PROBE, str(inventory)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    r = json.loads(out.stdout)
+    save("control_plane", r,
+         f"### Control plane: {r['sites']} sites, {r['hosts']} hosts, {r['jobs']} jobs, {r['luns']} LUNs (no host contacted)\n\n"
+         "| step | seconds |\n|---|---|\n"
+         f"| load + validate (`inventory check`) | {r['check_s']:.2f} |\n"
+         f"| plan every host ({r['files_rendered']} files rendered) | {r['plan_s']:.2f} |\n"
+         f"| peak memory | {r['peak_rss_mib']:.0f} MiB |\n")
+
+
+if __name__ == "__main__":
+    main()
