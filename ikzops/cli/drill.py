@@ -12,7 +12,6 @@ from rich.table import Table
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
 from ikzops.cli.progress import ConsoleProgress
-from ikzops.errors import ExitCode
 from ikzops.orchestrate import drill as orchestrator
 
 COLOURS = {"passed": "green", "failed": "red", "unreachable": "yellow"}

@@ -12,9 +12,13 @@ import pytest
 import testinfra
 
 from ikzops.lab import manager
+from ikzops.lab.seed import seed
 from ikzops.lab.ssh import connect
 from ikzops.lab.state import LabState
+from ikzops.model.loader import load
+from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
+from tests.lab.helpers import LAB
 
 
 def pytest_collection_modifyitems(items):
@@ -45,3 +49,18 @@ def hosts(lab, lab_state) -> dict[str, testinfra.host.Host]:
         host.backend.__dict__["client"] = connect(lab_state, lab_host)
         found[lab_host.name] = host
     return found
+
+
+@pytest.fixture(scope="session")
+def p(lab):
+    """The lab's partnership, validated."""
+    return load(LAB)
+
+
+@pytest.fixture(scope="session")
+def deployed_lab(lab):
+    """Everything deployed on the lab and its test data seeded (once per session)."""
+    report = deploys.deploy(LAB)
+    assert not report.errors, report.errors
+    seed(Recorder(), LAB)
+    return report

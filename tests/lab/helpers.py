@@ -8,7 +8,19 @@ from pathlib import Path
 
 import testinfra
 
+from ikzops import execute
+from ikzops.execute import Command, Result
+from ikzops.remote import connect
+
 ROOT = Path(__file__).resolve().parents[2]
+LAB = str(ROOT / "inventories/lab.py")
+
+
+def on_host(p, host: str, script: str, stdin: str | None = None, check: bool = True) -> Result:
+    """Run a shell script on a lab host over ikzops' own pinned SSH connection."""
+
+    with connect(p.hosts[host]) as machine:
+        return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin), check=check)
 
 
 def lab_inventory_copy(folder: Path, replace: dict[str, str] | None = None, drop_lun: str | None = None) -> Path:

@@ -15,31 +15,19 @@ from ikzops.agent import restic
 from ikzops.backup import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.lab.seed import seed
 from ikzops.lab.state import state_root
-from ikzops.model.loader import load
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
 from ikzops.remote import connect
 from ikzops.restic import runner
 from ikzops.secrets import SecretStore
-from tests.lab.helpers import ROOT, lab_inventory_copy
-
-LAB = str(ROOT / "inventories/lab.py")
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy
 
 
 @pytest.fixture(scope="module")
-def p():
-    return load(LAB)
-
-
-@pytest.fixture(scope="module")
-def deployed(lab):
-    report = deploys.deploy(LAB)
-    assert not report.errors, report.errors
-    seed(Recorder(), LAB)
-    return report
+def deployed(deployed_lab):
+    return deployed_lab
 
 
 @pytest.fixture(scope="module")

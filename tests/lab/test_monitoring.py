@@ -5,40 +5,27 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import urllib.parse
 
 import pytest
 
-from ikzops import execute, templates
+from ikzops import templates
 from ikzops.backup import layout
-from ikzops.execute import Command
 from ikzops.lab import manager
-from ikzops.model.loader import load
 from ikzops.model.schema import MonitoringSpec
 from ikzops.monitoring.config import rules_values
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from tests.lab.helpers import ROOT
-
-LAB = str(ROOT / "inventories/lab.py")
+from tests.lab.helpers import LAB, ROOT, on_host
 
 
 @pytest.fixture(scope="module")
-def p():
-    return load(LAB)
-
-
-@pytest.fixture(scope="module")
-def deployed(lab):
-    assert not deploys.deploy(LAB).errors
+def deployed(deployed_lab):
+    """A second deploy of the deployed lab: it must change nothing."""
     return deploys.deploy(LAB)
 
 
-def sh(p, host: str, script: str, stdin: str | None = None, check: bool = True):
-    with connect(p.hosts[host]) as machine:
-        return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin), check=check)
+sh = on_host
 
 
 def alerts(p, monitor: str) -> list[dict]:

@@ -9,19 +9,16 @@ from click.testing import CliRunner
 
 from ikzops.cli import cli
 from ikzops.lab.state import state_root
-from ikzops.model.loader import load
 from ikzops.orchestrate import deploy as orchestrator
 from ikzops.secrets import SecretStore
 from ikzops.lab.state import write_secret
 from ikzops.storage.targets import chap_user, target_iqn, targets_for
-from tests.lab.helpers import ROOT, iscsi, lab_inventory_copy
-
-LAB = str(ROOT / "inventories/lab.py")
+from tests.lab.helpers import LAB, iscsi, lab_inventory_copy
 
 
 @pytest.fixture(scope="module")
-def partnership():
-    return load(LAB)
+def partnership(p):
+    return p
 
 
 @pytest.fixture(scope="module")

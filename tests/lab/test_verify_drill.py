@@ -11,42 +11,26 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from ikzops import execute
 from ikzops.backup import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.execute import Command
-from ikzops.lab.seed import seed
 from ikzops.lab.state import state_root
-from ikzops.model.loader import load
 from ikzops.orchestrate import backup as backups
-from ikzops.orchestrate import deploy as deploys
 from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from tests.lab.helpers import ROOT, lab_inventory_copy
-
-LAB = str(ROOT / "inventories/lab.py")
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, on_host
 
 
 @pytest.fixture(scope="module")
-def p():
-    return load(LAB)
-
-
-@pytest.fixture(scope="module")
-def backed_up(lab, p):
-    assert not deploys.deploy(LAB).errors
-    seed(Recorder(), LAB)
+def backed_up(deployed_lab, p):
     runs = backups.backup(LAB, (), Recorder())
     assert backups.exit_code(runs) == ExitCode.OK
     return runs
 
 
 def sh(p, host: str, script: str) -> str:
-    with connect(p.hosts[host]) as machine:
-        return execute.run_remote(machine, Command(("sh", "-c", script))).stdout
+    return on_host(p, host, script).stdout
 
 
 def repo_path(p, job: str, site: str) -> str:
