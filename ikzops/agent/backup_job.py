@@ -23,6 +23,7 @@ import json
 import os
 import secrets
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -40,19 +41,26 @@ CONNECT_TIMEOUT = 5
 DESTINATION_TIMEOUT = 3 * 3600
 
 
-def reachable(url: str) -> None:
-    """Fail fast, with a clear message, when a destination's server does not answer.
+def reachable(url: str, cacert: str | None) -> None:
+    """Fail fast, with a clear message, when a destination's server does not answer
+    or does not present a certificate of the partnership's CA.
 
     restic itself retries an unreachable server for many minutes.
     """
 
     location = url.split("://", 1)[1].split("/", 1)[0]
     host, _, port = location.rpartition(":")
+    host = host.strip("[]")
+    context = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT).close()
-    except OSError as exc:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT) as raw:
+            with context.wrap_socket(raw, server_hostname=host):
+                pass
+    except ssl.SSLCertVerificationError as exc:
+        raise RuntimeError(f"the TLS certificate of {location} is not trusted: {exc.verify_message}") from None
+    except (OSError, ssl.SSLError) as exc:
         raise RuntimeError(
-            f"cannot reach {location} ({exc.strerror or exc}): the site is down or cut off"
+            f"cannot reach {location} ({getattr(exc, 'strerror', None) or exc}): the site is down or cut off"
         ) from None
 
 
@@ -186,7 +194,7 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
     repo = repository(config, destination)
     started = time.monotonic()
     try:
-        reachable(destination["url"])
+        reachable(destination["url"], config.get("cacert"))
         invocation = restic.backup(repo, paths, tags=tags, host=config["client"], exclude=config.get("exclude", []))
         done = run(invocation, timeout=config.get("destination_timeout", DESTINATION_TIMEOUT))
         if done.returncode == 10:  # a new job: create its repository once, then back up

@@ -43,7 +43,8 @@ def ca(store: SecretStore, partnership: str) -> tuple[x509.Certificate, ec.Ellip
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
-        return cert, key  # type: ignore[return-value]
+        if _has(cert, x509.SubjectKeyIdentifier):  # older CAs without key ids are replaced
+            return cert, key  # type: ignore[return-value]
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, f"ikzops partnership {partnership}"),
@@ -56,6 +57,7 @@ def ca(store: SecretStore, partnership: str) -> tuple[x509.Certificate, ec.Ellip
         .not_valid_before(_now() - dt.timedelta(minutes=5))
         .not_valid_after(_now() + dt.timedelta(days=CA_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.KeyUsage(
             digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
             key_encipherment=False, data_encipherment=False, key_agreement=False,
@@ -85,12 +87,13 @@ def _alt_names(names: list[str]) -> list[x509.GeneralName]:
 def server_certificate(store: SecretStore, partnership: str, host: str, names: list[str]) -> ServerCertificate:
     cert_path, key_path = store.path("tls", f"{host}.crt"), store.path("tls", f"{host}.key")
     wanted = _alt_names(names)
+    ca_cert, ca_key = ca(store, partnership)
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         current = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        if set(current) == set(wanted) and cert.not_valid_after_utc - _now() > RENEW_BEFORE:
+        if (set(current) == set(wanted) and cert.not_valid_after_utc - _now() > RENEW_BEFORE
+                and _issued_by(cert, ca_cert)):
             return ServerCertificate(cert_path.read_text(), key_path.read_text())
-    ca_cert, ca_key = ca(store, partnership)
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
@@ -102,8 +105,27 @@ def server_certificate(store: SecretStore, partnership: str, host: str, names: l
         .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     write_secret(key_path, _key_pem(key))
     write_secret(cert_path, cert.public_bytes(serialization.Encoding.PEM))
     return ServerCertificate(cert_path.read_text(), key_path.read_text())
+
+
+def _has(cert: x509.Certificate, extension: type) -> bool:
+    try:
+        cert.extensions.get_extension_for_class(extension)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+def _issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:
+    """Signed by this CA, with the key identifiers strict verifiers (Python 3.13) demand."""
+
+    if not _has(cert, x509.AuthorityKeyIdentifier):
+        return False
+    key_id = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+    return key_id == ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest

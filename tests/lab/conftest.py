@@ -39,16 +39,22 @@ def lab_state(lab) -> LabState:
     return LabState.default()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hosts(lab, lab_state) -> dict[str, testinfra.host.Host]:
-    """testinfra hosts over paramiko, on connections that pin the lab's host keys."""
+    """testinfra hosts over paramiko, on connections that pin the lab's host keys.
+
+    One set per test module: some tests stop and start containers, which ends the
+    connections of that moment.
+    """
 
     found = {}
     for lab_host in lab.topology.hosts:
         host = testinfra.get_host(f"paramiko://root@{lab_host.address}")
         host.backend.__dict__["client"] = connect(lab_state, lab_host)
         found[lab_host.name] = host
-    return found
+    yield found
+    for host in found.values():
+        host.backend.client.close()
 
 
 @pytest.fixture(scope="session")

@@ -94,9 +94,10 @@ def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
 
 def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p):
     path = repo_path(p, "city-files", "district")
-    pack = sh(p, "district-san", f"find {path}/data -type f -size +100k | head -1").strip()
+    size, pack = sh(p, "district-san", f"find {path}/data -type f -printf '%s %p\\n' | sort -n | tail -1").split()
+    assert int(size) > 64, "the repository has no pack to damage"
     sh(p, "district-san", f"cp -p {pack} /var/tmp/ikzops-test-pack && "
-                          f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek=4096 conv=notrunc status=none")
+                          f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek={int(size) // 2} conv=notrunc status=none")
     try:
         report = verifier.verify(LAB, jobs=("city-files",), full=True)
         district = next(r for r in report.repositories if r.site == "district")
