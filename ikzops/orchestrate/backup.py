@@ -37,11 +37,9 @@ class JobRun:
             return ExitCode.UNREACHABLE
         if self.status == 0:
             return ExitCode.OK
-        if self.destinations and any(d["ok"] for d in self.destinations.values()):
-            return ExitCode.FINDING
-        if self.destinations:
-            return ExitCode.FINDING
-        return ExitCode.CONFIG
+        # a destination failed (the others may have the backup): a finding; no
+        # destination was even tried (hook, config, missing path): could not run
+        return ExitCode.FINDING if self.destinations else ExitCode.CONFIG
 
 
 def select_jobs(p: Partnership, names: tuple[str, ...]) -> list[Job]:
