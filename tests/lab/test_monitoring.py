@@ -102,13 +102,16 @@ def test_stale_backup_alert_fires_on_both_monitors_and_clears_after_a_backup(dep
     seconds = time.monotonic() - injected
     assert wait_for(lambda: firing("district-mon"), 30)
     print(f"missed backup to firing alert: {seconds:.0f} s")
+
+    def delivered(status: str):
+        sink = sh(p, "city-mon", "cat /var/log/ikzops/alerts.jsonl 2>/dev/null || true").stdout
+        return any(f'"status":"{status}"' in line and "IkzBackupStale" in line for line in sink.splitlines())
+
+    # Alertmanager sends "resolved" only for what it notified as firing: wait for that first
+    assert wait_for(lambda: delivered("firing"), 60), "Alertmanager delivered no firing notification"
     assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == 0
     assert wait_for(lambda: not firing("city-mon"), 90)
-    def delivered_resolved():
-        sink = sh(p, "city-mon", "cat /var/log/ikzops/alerts.jsonl 2>/dev/null || true").stdout
-        return any('"status":"resolved"' in line and "IkzBackupStale" in line for line in sink.splitlines())
-
-    assert wait_for(delivered_resolved, 90), "Alertmanager delivered no resolved notification"
+    assert wait_for(lambda: delivered("resolved"), 90), "Alertmanager delivered no resolved notification"
 
 
 def test_site_down_is_seen_from_the_other_site(deployed, p):
