@@ -89,14 +89,15 @@ def _with_defaults(p):
 
 def test_stale_backup_alert_fires_on_both_monitors_and_clears_after_a_backup(deployed, p):
     assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == 0
+    def firing(monitor):
+        return [a for a in alerts(p, monitor) if a["labels"]["alertname"] == "IkzBackupStale"
+                and a["labels"].get("backup_job") == "city-files" and a["state"] == "firing"]
+
+    assert wait_for(lambda: not firing("city-mon"), 90), "the alert fires before anything was injected"
     metrics = f"{layout.METRICS_DIR}/ikzops_backup_city-files.prom"
     old = int(time.time()) - 3 * 3600
     sh(p, "city-app", f"sed -i -E 's/^(ikzops_backup_last_success_timestamp_seconds\\{{[^}}]*destination=\"district\"\\}}) .*/\\1 {old}/' {metrics}")
     injected = time.monotonic()
-
-    def firing(monitor):
-        return [a for a in alerts(p, monitor) if a["labels"]["alertname"] == "IkzBackupStale"
-                and a["labels"].get("backup_job") == "city-files" and a["state"] == "firing"]
 
     assert wait_for(lambda: firing("city-mon"), 90), alerts(p, "city-mon")
     seconds = time.monotonic() - injected
