@@ -89,6 +89,7 @@ def _with_defaults(p):
 
 def test_stale_backup_alert_fires_on_both_monitors_and_clears_after_a_backup(deployed, p):
     assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == 0
+
     def firing(monitor):
         return [a for a in alerts(p, monitor) if a["labels"]["alertname"] == "IkzBackupStale"
                 and a["labels"].get("backup_job") == "city-files" and a["state"] == "firing"]
