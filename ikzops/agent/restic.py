@@ -134,8 +134,14 @@ def parse_forget(stdout: str) -> tuple[list[str], list[str]]:
     return kept, removed
 
 
-def check(repo: Repository, *, subset: str | None = None, read_all: bool = False) -> Invocation:
-    args = ["check"]
+def unlock(repo: Repository) -> Invocation:
+    """Remove stale locks only (of processes that are gone); live locks stay."""
+
+    return _invocation(repo, "unlock", json_output=False)
+
+
+def check(repo: Repository, *, subset: str | None = None, read_all: bool = False, retry_lock: str = "1m") -> Invocation:
+    args = ["check", "--retry-lock", retry_lock]
     if read_all:
         args.append("--read-data")
     elif subset:

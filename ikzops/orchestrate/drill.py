@@ -98,7 +98,14 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
                     _restore_and_check(machine, result, job, destination, snapshot, progress)
                 finally:
                     if result.scratch:
-                        cleaned = _sh(machine, f"rm -rf -- {shlex.quote(result.scratch)}", "remove the scratch directory")
+                        # an interrupted drill leaves restic running there: stop it (restic removes
+                        # its lock on SIGTERM), then remove the scratch directory
+                        quoted = shlex.quote(result.scratch)
+                        # "[/]var/..." matches the path but not this shell's own command line
+                        pattern = shlex.quote(f"[{result.scratch[0]}]{result.scratch[1:]}")
+                        cleaned = _sh(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
+                                               f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done; "
+                                               f"rm -rf -- {quoted}", "stop the drill's processes, remove the scratch directory")
                         result.cleaned = cleaned.returncode == 0
                 if result.reasons or result.snapshot:
                     result.verdict = "passed" if not result.reasons else "failed"

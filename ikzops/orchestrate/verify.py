@@ -168,14 +168,23 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     part = cursor + 1
     status.check = CheckResult(subset="all" if full else f"{part}/{subsets}", of=subsets,
                                last_full_pass=state.get("last_full_pass"))
+    # locks of processes that died (an interrupted drill or backup) would fail the check
+    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REPOSITORY_USER)
     checked = runner.run(machine, restic.check(repo, subset=None if full else f"{part}/{subsets}", read_all=full),
                          check=False, as_user=layout.REPOSITORY_USER, timeout=6 * 3600)
     status.check.ok = checked.returncode == 0
-    if checked.returncode == 0:
+    locked = checked.returncode == 11 or "unlock" in checked.stderr and "lock" in checked.stderr
+    if locked:
+        status.check.ok = None
+        status.check.error = restic.error_text(checked.stderr)
+        status.finding("not checked: the repository stayed locked by a running backup, check or drill "
+                       f"(on {destination.host}: `restic -r {destination.path} list locks`)")
+    elif checked.returncode == 0:
         state["cursor"] = 0 if full else part
         if full or part == subsets:
             state["last_full_pass"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     else:
+        status.check.ok = False
         detail = restic.error_text(checked.stderr) or restic.error_text(checked.stdout)
         status.check.error = f"{restic.meaning(checked.returncode)}: {detail}"
         status.finding(f"integrity: restic check ({status.check.subset}) failed: {detail.splitlines()[-1] if detail else ''}")

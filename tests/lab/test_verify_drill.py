@@ -148,6 +148,10 @@ def test_interrupted_drill_leaves_no_scratch_behind(backed_up, p):
     _, stderr = process.communicate(timeout=60)
     assert b"Traceback" not in stderr
     assert sh(p, "district-san", "ls -d /var/tmp/ikzops-drill-* 2>/dev/null | wc -l").strip() == "0"
+    assert sh(p, "district-san", "pgrep -c -f '[r]estic restore' || true").strip() in ("", "0")
+    # and the next verify of that repository is not disturbed by the interrupted restore
+    report = verifier.verify(LAB, jobs=("city-db",), sites=("district",))
+    assert report.exit_code == ExitCode.OK, report.repositories[0].findings
 
 
 def test_lost_site_every_job_restores_from_the_other_site(backed_up, p):
