@@ -103,9 +103,11 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
                         quoted = shlex.quote(result.scratch)
                         # "[/]var/..." matches the path but not this shell's own command line
                         pattern = shlex.quote(f"[{result.scratch[0]}]{result.scratch[1:]}")
-                        cleaned = _sh(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
-                                               f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done; "
-                                               f"rm -rf -- {quoted}", "stop the drill's processes, remove the scratch directory")
+                        # two commands: a command line holding the plain path would match itself
+                        _sh(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
+                                     f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done",
+                            "stop the drill's processes")
+                        cleaned = _sh(machine, f"rm -rf -- {quoted}", "remove the scratch directory")
                         result.cleaned = cleaned.returncode == 0
                 if result.reasons or result.snapshot:
                     result.verdict = "passed" if not result.reasons else "failed"
