@@ -40,7 +40,7 @@ def network_create(topo: Topology) -> Command:
     )
 
 
-def container_run(topo: Topology, host: LabHost, image: str) -> Command:
+def container_run(topo: Topology, host: LabHost, image: str, lab_id: str) -> Command:
     return docker(
         "run", "--detach",
         "--name", host.container,
@@ -52,6 +52,7 @@ def container_run(topo: Topology, host: LabHost, image: str) -> Command:
         "--label", f"ikzops.site={host.site}",
         "--label", f"ikzops.host={host.name}",
         "--label", f"ikzops.image={image}",
+        "--label", f"ikzops.lab-id={lab_id}",
         *SYSTEMD_CONTAINER_ARGS,
         image,
         purpose=f"start container {host.container}",
@@ -69,6 +70,7 @@ class ContainerInfo:
     status: str
     image_label: str
     address: str
+    lab_id: str
 
 
 def inspect_containers(names: list[str]) -> dict[str, ContainerInfo]:
@@ -88,6 +90,7 @@ def inspect_containers(names: list[str]) -> dict[str, ContainerInfo]:
             status=entry["State"]["Status"],
             image_label=(entry["Config"].get("Labels") or {}).get("ikzops.image", ""),
             address=address,
+            lab_id=(entry["Config"].get("Labels") or {}).get("ikzops.lab-id", ""),
         )
     return found
 

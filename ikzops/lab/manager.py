@@ -78,7 +78,7 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
         step.done(*_ensure_network(topo))
 
     with progress.step(f"containers ({len(topo.hosts)})") as step:
-        step.done("ready", _ensure_containers(topo, target.tag))
+        step.done("ready", _ensure_containers(topo, target.tag, state.lab_id()))
 
     with progress.step("SSH key and known_hosts") as step:
         created = state.ensure_key()
@@ -136,14 +136,16 @@ def _check_subnet_free(topo: Topology) -> None:
                 )
 
 
-def _ensure_containers(topo: Topology, image: str) -> str:
+def _ensure_containers(topo: Topology, image: str, lab_id: str) -> str:
+    """Keep what matches; recreate containers of another image, address or state folder."""
+
     existing = docker.inspect_containers([h.container for h in topo.hosts])
     counts = {"created": 0, "kept": 0, "started": 0, "recreated": 0}
     for host in topo.hosts:
         info = existing.get(host.container)
-        if info and (info.image_label != image or info.address not in ("", host.address)):
+        if info and (info.image_label != image or info.address not in ("", host.address) or info.lab_id != lab_id):
             execute.run(docker.docker("rm", "--force", host.container, purpose=f"remove outdated {host.container}"))
-            execute.run(docker.container_run(topo, host, image))
+            execute.run(docker.container_run(topo, host, image, lab_id))
             counts["recreated"] += 1
         elif info and info.running:
             counts["kept"] += 1
@@ -151,7 +153,7 @@ def _ensure_containers(topo: Topology, image: str) -> str:
             execute.run(docker.docker("start", host.container, purpose=f"start {host.container}"))
             counts["started"] += 1
         else:
-            execute.run(docker.container_run(topo, host, image))
+            execute.run(docker.container_run(topo, host, image, lab_id))
             counts["created"] += 1
     return ", ".join(f"{n} {what}" for what, n in counts.items() if n)
 

@@ -7,6 +7,7 @@ reads the same variable). Every file holding a secret is created mode 0600.
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,19 @@ class LabState:
     @property
     def known_hosts(self) -> Path:
         return self.root / "known_hosts"
+
+    @property
+    def lab_id_file(self) -> Path:
+        return self.root / "lab-id"
+
+    def lab_id(self) -> str:
+        """This state folder's lab: containers made for another one hold data encrypted
+        with other secrets and are recreated rather than reused."""
+
+        self.ensure()
+        if not self.lab_id_file.exists():
+            self.lab_id_file.write_text(uuid.uuid4().hex + "\n")
+        return self.lab_id_file.read_text().strip()
 
     @property
     def dockerd_marker(self) -> Path:

@@ -39,7 +39,7 @@ def test_gateway_address_is_refused(inv, tmp_path):
 
 def test_containers_get_what_hardened_units_need_but_not_privileged():
     topo = topology(load(ROOT / "inventories/lab.py"))
-    argv = docker.container_run(topo, topo.hosts[0], "img").argv
+    argv = docker.container_run(topo, topo.hosts[0], "img", "lab-1").argv
     assert "--privileged" not in argv
     for capability in ("SYS_ADMIN", "SYS_PTRACE"):
         assert capability in argv
@@ -50,3 +50,9 @@ def test_target_image_tag_follows_its_recipe():
     a = images.target_recipe("ikzops-lab/base:aaa").tag
     assert a == images.target_recipe("ikzops-lab/base:aaa").tag
     assert a != images.target_recipe("ikzops-lab/base:bbb").tag
+
+
+def test_containers_are_labelled_with_the_state_folders_lab_id():
+    topo = topology(load(ROOT / "inventories/lab.py"))
+    argv = docker.container_run(topo, topo.hosts[0], "img", "abc123").argv
+    assert "ikzops.lab-id=abc123" in argv
