@@ -100,13 +100,22 @@ def run(
     try:
         returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
     except ProcessTimedOut:
-        raise CommandError(
-            f"{command.purpose or shown}: no answer within {timeout:.0f} s",
-            returncode=-1, exit_code=ExitCode.UNREACHABLE,
-        ) from None
-    stdout = mask(stdout, command.secrets)
-    stderr = mask(stderr, command.secrets)
-    result = Result(returncode, stdout, stderr)
+        raise _timed_out(command, timeout) from None
+    return _finish(command, returncode, stdout, stderr, check, exit_meanings)
+
+
+def _timed_out(command: Command, timeout: float | None) -> CommandError:
+    return CommandError(
+        f"{command.purpose or command.display()}: no answer within {timeout:.0f} s",
+        returncode=-1, exit_code=ExitCode.UNREACHABLE,
+    )
+
+
+def _finish(command: Command, returncode: int, stdout: str, stderr: str, check: bool,
+            exit_meanings: Mapping[int, ExitMeaning] | None) -> Result:
+    """Mask secrets, and turn a failure into the error its exit code means."""
+
+    result = Result(returncode, mask(stdout, command.secrets), mask(stderr, command.secrets))
     if check and returncode != 0:
         raise failure(command, result, exit_meanings)
     return result
@@ -190,11 +199,5 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
         else:
             returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
     except ProcessTimedOut:
-        raise CommandError(
-            f"{command.purpose or command.display()}: no answer within {timeout:.0f} s",
-            returncode=-1, exit_code=ExitCode.UNREACHABLE,
-        ) from None
-    result = Result(returncode, mask(stdout, command.secrets), mask(stderr, command.secrets))
-    if check and returncode != 0:
-        raise failure(command, result, exit_meanings)
-    return result
+        raise _timed_out(command, timeout) from None
+    return _finish(command, returncode, stdout, stderr, check, exit_meanings)

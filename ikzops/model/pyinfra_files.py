@@ -114,9 +114,11 @@ def make_inventory(inventory_file: str, cwd: str) -> tuple[Inventory, list[str]]
     with ctx_inventory.use(fake):
         for file in files:
             namespace = exec_file(file)
-            keys = namespace["__all__"] if "__all__" in namespace else [
-                k for k in namespace if k not in _imported_names(file)
-            ]
+            if "__all__" in namespace:
+                keys = namespace["__all__"]
+            else:
+                imported = _imported_names(file)
+                keys = [k for k in namespace if k not in imported]
             group_data[Path(file).stem].update(
                 {k: v for k, v in namespace.items() if k in keys and not k.startswith("__")}
             )
