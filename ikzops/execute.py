@@ -201,3 +201,10 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
     except ProcessTimedOut:
         raise _timed_out(command, timeout) from None
     return _finish(command, returncode, stdout, stderr, check, exit_meanings)
+
+
+def run_remote_shell(machine, script: str, purpose: str = "", *, stdin: str | None = None,
+                     check: bool = False) -> Result:
+    """``sh -c script`` on a remote machine (no secrets in ``script``: it is a command line)."""
+
+    return run_remote(machine, Command(("sh", "-c", script), stdin=stdin, purpose=purpose), check=check)

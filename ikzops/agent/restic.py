@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 #: restic's documented exit codes (0.17+), and what they mean for a person
 EXIT_CODES = {
@@ -195,6 +196,17 @@ def parse_backup(stdout: str) -> BackupSummary | None:
 def parse_snapshots(stdout: str) -> list[dict]:
     data = json.loads(stdout or "[]")
     return data if isinstance(data, list) else []
+
+
+def snapshot_time(text: str) -> datetime:
+    """A snapshot's time: RFC 3339 with nanoseconds, which ``datetime`` does not read."""
+
+    text = text.replace("Z", "+00:00")
+    if "." in text:
+        head, rest = text.split(".", 1)
+        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
+        text = f"{head}.{digits[:6]}{rest[len(digits):]}"
+    return datetime.fromisoformat(text)
 
 
 def tag_value(snapshot: dict, key: str) -> str | None:

@@ -9,9 +9,8 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
-from ikzops.model.units import format_size
+from ikzops.model.units import format_seconds, format_size
 from ikzops.orchestrate import verify as orchestrator
-from ikzops.orchestrate.verify import format_duration_seconds
 
 COLOURS = {"ok": "green", "finding": "red", "unreachable": "yellow"}
 
@@ -43,8 +42,8 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: 
             colour = COLOURS[r.status]
             table.add_row(
                 r.job, r.site, f"[{colour}]{r.status}[/]",
-                format_duration_seconds(r.age_seconds) if r.age_seconds is not None else "-",
-                format_duration_seconds(r.rpo_seconds),
+                format_seconds(r.age_seconds) if r.age_seconds is not None else "-",
+                format_seconds(r.rpo_seconds),
                 str(r.snapshots), str(len(r.missing_runs)) if r.missing_runs else "0",
                 f"{r.check.subset} {'ok' if r.check.ok else 'FAIL' if r.check.ok is False else '-'}",
                 (r.check.last_full_pass or "never")[:16],

@@ -41,6 +41,10 @@ def format_duration(value: timedelta) -> str:
     return "".join(parts)
 
 
+def format_seconds(seconds: float) -> str:
+    return format_duration(timedelta(seconds=int(seconds)))
+
+
 def parse_size(text: str | int) -> int:
     """``"2G"`` -> 2 GiB in bytes. Units are binary (K = 1024). Plain integers are bytes."""
 

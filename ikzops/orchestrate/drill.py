@@ -25,12 +25,11 @@ from ikzops.agent import restic
 from ikzops.agent.metrics import render_drill
 from ikzops.backup import layout
 from ikzops.errors import ConfigError, ExitCode, IkzopsError
-from ikzops.execute import Command
 from ikzops.lab.state import state_root
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
+from ikzops.monitoring import textfile
 from ikzops.orchestrate.backup import select_jobs
-from ikzops.orchestrate.verify import parse_time
 from ikzops.progress import Progress
 from ikzops.remote import connect
 from ikzops.restic import runner
@@ -74,10 +73,6 @@ class DrillResult:
         self.reasons.append(reason)
 
 
-def _sh(machine, script: str, purpose: str, check: bool = False):
-    return execute.run_remote(machine, Command(("sh", "-c", script), purpose=purpose), check=check)
-
-
 def _agent(module: str, *args: str) -> str:
     return f"PYTHONPATH={layout.AGENT_DIR} python3 -m ikzops_agent.{module} {shlex.join(args)}"
 
@@ -104,10 +99,10 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
                         # "[/]var/..." matches the path but not this shell's own command line
                         pattern = shlex.quote(f"[{result.scratch[0]}]{result.scratch[1:]}")
                         # two commands: a command line holding the plain path would match itself
-                        _sh(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
+                        execute.run_remote_shell(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
                                      f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done",
                             "stop the drill's processes")
-                        cleaned = _sh(machine, f"rm -rf -- {quoted}", "remove the scratch directory")
+                        cleaned = execute.run_remote_shell(machine, f"rm -rf -- {quoted}", "remove the scratch directory")
                         result.cleaned = cleaned.returncode == 0
                 if result.reasons or result.snapshot:
                     result.verdict = "passed" if not result.reasons else "failed"
@@ -137,9 +132,9 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     if not snaps:
         result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
         return
-    chosen = max(snaps, key=lambda s: parse_time(s["time"]))
+    chosen = max(snaps, key=lambda s: restic.snapshot_time(s["time"]))
     result.snapshot = chosen["id"]
-    taken = parse_time(chosen["time"])
+    taken = restic.snapshot_time(chosen["time"])
     result.snapshot_time = taken.isoformat(timespec="seconds")
     result.data_age_seconds = round((datetime.fromisoformat(result.started) - taken).total_seconds(), 1)
     if result.data_age_seconds > result.rpo_seconds:
@@ -147,7 +142,7 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
 
     # one round trip: the scratch directory (traversable: the restore runs as the
     # rest-server's user, the scratch database as postgres) and the restore target
-    scratch = _sh(machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
+    scratch = execute.run_remote_shell(machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
                            f"install -d -o {layout.REPOSITORY_USER} -m 700 \"$d/restore\" && echo \"$d\"",
                   "create the scratch directory", check=True)
     result.scratch = scratch.stdout.strip()
@@ -164,7 +159,7 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
 
     clock = time.monotonic()
     progress.wait(f"comparing every file of {job.name} with its manifest")
-    checked = _sh(machine, _agent("drill_check", target, f"{layout.MANIFEST_DIR}/{job.name}.tsv"), "compare with the manifest")
+    checked = execute.run_remote_shell(machine, _agent("drill_check", target, f"{layout.MANIFEST_DIR}/{job.name}.tsv"), "compare with the manifest")
     result.check_seconds = round(time.monotonic() - clock, 3)
     try:
         verdict = json.loads(checked.stdout)
@@ -181,7 +176,7 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     if job.spec.hooks.postgresql:
         clock = time.monotonic()
         progress.wait("loading the database dumps into a scratch PostgreSQL")
-        loaded = _sh(machine, _agent("pg_scratch", f"{target}{layout.DUMP_DIR}/{job.name}/postgresql", f"{result.scratch}/pg"),
+        loaded = execute.run_remote_shell(machine, _agent("pg_scratch", f"{target}{layout.DUMP_DIR}/{job.name}/postgresql", f"{result.scratch}/pg"),
                      "load the dumps into a scratch database")
         result.database_seconds = round(time.monotonic() - clock, 3)
         try:
@@ -220,10 +215,7 @@ def write_report(result: DrillResult, folder: Path) -> Path:
 def _publish(machine, result: DrillResult) -> None:
     """The drill's metrics for the repository host's node_exporter (same connection)."""
 
-    path = f"{layout.METRICS_DIR}/ikzops_drill_{result.job}_{result.from_site}.prom"
-    execute.run_remote(machine, Command(
-        ("sh", "-c", f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}"),
-        stdin=render_drill(asdict(result), time.time())), check=False)
+    textfile.publish(machine, f"ikzops_drill_{result.job}_{result.from_site}.prom", render_drill(asdict(result), time.time()))
 
 
 def plan(p: Partnership, jobs: tuple[str, ...], from_site: str | None, every_site: bool) -> list[tuple[Job, str]]:

@@ -29,12 +29,13 @@ from ikzops.agent import restic
 from ikzops.agent.metrics import render_verify
 from ikzops.backup import layout
 from ikzops.backup.policy import kept
-from ikzops.errors import ExitCode, IkzopsError
-from ikzops.execute import Command
+from ikzops.errors import ConfigError, ExitCode, IkzopsError
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schema import Retention
-from ikzops.model.units import format_duration
+from ikzops.model.units import format_duration, format_seconds
+from ikzops.monitoring import textfile
+from ikzops.orchestrate.backup import select_jobs
 from ikzops.remote import connect
 from ikzops.restic import runner
 
@@ -106,22 +107,6 @@ class VerifyReport:
         }
 
 
-def parse_time(text: str) -> datetime:
-    """restic's RFC 3339 times with nanoseconds."""
-
-    text = text.replace("Z", "+00:00")
-    if "." in text:
-        head, rest = text.split(".", 1)
-        digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
-        zone = rest[len(digits):]
-        text = f"{head}.{digits[:6]}{zone}"
-    return datetime.fromisoformat(text)
-
-
-def _sh(machine, script: str, purpose: str, stdin: str | None = None):
-    return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin, purpose=purpose), check=False)
-
-
 def check_repository(p: Partnership, job: Job, destination: layout.Destination, *, subsets: int,
                      full: bool, now: datetime) -> RepoStatus:
     status = RepoStatus(job.name, destination.site, destination.host, rpo_seconds=job.spec.rpo.total_seconds())
@@ -139,7 +124,7 @@ def check_repository(p: Partnership, job: Job, destination: layout.Destination, 
 def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
            full: bool, now: datetime) -> None:
     repo = layout.local_repository(job, destination)
-    if _sh(machine, f"test -f {destination.path}/config", "look for the repository").returncode != 0:
+    if execute.run_remote_shell(machine, f"test -f {destination.path}/config", "look for the repository").returncode != 0:
         status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
         return
     listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
@@ -149,7 +134,7 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     else:
         snaps = restic.parse_snapshots(listed.stdout)
         status.snapshots = len(snaps)
-        status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: parse_time(s["time"]) for s in snaps}
+        status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snaps}
         if snaps:
             newest = max(status.runs.values())
             status.newest_snapshot = newest.isoformat()
@@ -162,7 +147,7 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
             status.finding("no snapshot of this job")
 
     state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
-    state_text = _sh(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor").stdout
+    state_text = execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor").stdout
     state = json.loads(state_text or "{}")
     cursor = int(state.get("cursor", 0)) % subsets
     part = cursor + 1
@@ -191,14 +176,14 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     status.check.cursor = int(state.get("cursor", 0))
     status.check.last_full_pass = state.get("last_full_pass")
 
-    size = _sh(machine, f"du -sb {destination.path} | cut -f1", "measure the repository").stdout.strip()
+    size = execute.run_remote_shell(machine, f"du -sb {destination.path} | cut -f1", "measure the repository").stdout.strip()
     if size.isdigit():
         status.size_bytes = int(size)
         if "size_bytes" in state:
             status.growth_bytes = status.size_bytes - int(state["size_bytes"])
         state["size_bytes"] = status.size_bytes
     state["last_verify"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    _sh(machine, f"umask 077; cat > {state_file}.tmp && mv {state_file}.tmp {state_file}", "save the check cursor",
+    execute.run_remote_shell(machine, f"umask 077; cat > {state_file}.tmp && mv {state_file}.tmp {state_file}", "save the check cursor",
         stdin=json.dumps(state))
 
 
@@ -226,26 +211,16 @@ def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
             where = ", ".join(o.site for o in reachable if o is not status and set(missing) & set(o.runs))
             status.finding(
                 f"replication gap: {len(missing)} run(s) held at {where} are missing here"
-                + (f", lagging {format_duration_seconds(status.lag_seconds)}" if status.lag_seconds > 0 else "")
+                + (f", lagging {format_seconds(status.lag_seconds)}" if status.lag_seconds > 0 else "")
             )
-
-
-def format_duration_seconds(seconds: float) -> str:
-    from datetime import timedelta
-
-    return format_duration(timedelta(seconds=int(seconds)))
 
 
 def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...] = (), subsets: int = 7,
            full: bool = False, workers: int = 8) -> VerifyReport:
     p = loader.load(inventory)
-    from ikzops.orchestrate.backup import select_jobs
-
     selected = select_jobs(p, jobs)
     unknown = [s for s in sites if s not in p.sites]
     if unknown:
-        from ikzops.errors import ConfigError
-
         raise ConfigError(f"unknown site(s) {', '.join(unknown)}; sites: {', '.join(p.sites)}")
     tasks = [(job, d) for job in selected for d in layout.destinations(p, job) if not sites or d.site in sites]
     started = datetime.now(timezone.utc)
@@ -266,8 +241,6 @@ def publish_metrics(p: Partnership, report: VerifyReport) -> None:
         rows = [s.as_json() for s in report.repositories if s.host == host]
         try:
             with connect(p.hosts[host]) as machine:
-                path = f"{layout.METRICS_DIR}/ikzops_verify.prom"
-                _sh(machine, f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}",
-                    "write verify metrics", stdin=render_verify(rows, time.time()))
+                textfile.publish(machine, "ikzops_verify.prom", render_verify(rows, time.time()))
         except IkzopsError:
             continue

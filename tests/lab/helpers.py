@@ -9,7 +9,7 @@ from pathlib import Path
 import testinfra
 
 from ikzops import execute
-from ikzops.execute import Command, Result
+from ikzops.execute import Result
 from ikzops.remote import connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ def on_host(p, host: str, script: str, stdin: str | None = None, check: bool = T
     """Run a shell script on a lab host over ikzops' own pinned SSH connection."""
 
     with connect(p.hosts[host]) as machine:
-        return execute.run_remote(machine, Command(("sh", "-c", script), stdin=stdin), check=check)
+        return execute.run_remote_shell(machine, script, stdin=stdin, check=check)
 
 
 def lab_inventory_copy(folder: Path, replace: dict[str, str] | None = None, drop_lun: str | None = None) -> Path:

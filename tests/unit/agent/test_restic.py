@@ -52,3 +52,9 @@ def test_parse_forget_skips_prune_progress_lines():
 def test_unknown_exit_code_is_treated_as_failure():
     assert restic.meaning(12) == "wrong repository password"
     assert restic.meaning(77) == "restic exited with 77"
+
+
+def test_snapshot_time_reads_restics_nanoseconds():
+    when = restic.snapshot_time("2026-11-23T08:49:44.448423762Z")
+    assert (when.hour, when.microsecond, when.utcoffset().total_seconds()) == (8, 448423, 0)
+    assert restic.snapshot_time("2026-11-23T08:49:44+01:00").utcoffset().total_seconds() == 3600
