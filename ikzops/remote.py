@@ -35,13 +35,24 @@ class PinnedHostKeys(paramiko.MissingHostKeyPolicy):
         )
 
 
+#: a connection that carries no acknowledged data for this long is dead (a cut network):
+#: SSH keepalives every KEEPALIVE seconds give the kernel something to time out on
+KEEPALIVE = 5
+DEAD_AFTER = 20
+
+
 def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
     known_hosts = host.ssh_known_hosts_file or os.path.expanduser("~/.ssh/known_hosts")
     try:
-        return ParamikoMachine(
+        machine = ParamikoMachine(
             host.address, user=host.ssh_user, port=host.port, keyfile=host.ssh_key,
             load_system_host_keys=False, missing_host_policy=PinnedHostKeys(known_hosts),
-            look_for_keys=host.ssh_key is None, connect_timeout=timeout,
+            look_for_keys=host.ssh_key is None, connect_timeout=timeout, keep_alive=KEEPALIVE,
         )
     except (OSError, socket.timeout, paramiko.SSHException, EOFError) as exc:
         raise UnreachableError(f"cannot reach {host.name} ({host.address}): {exc}") from None
+    transport = machine._client.get_transport()
+    transport.set_keepalive(KEEPALIVE)
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
+        transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, DEAD_AFTER * 1000)
+    return machine

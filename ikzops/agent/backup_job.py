@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import secrets
+import signal
 import socket
 import ssl
 import stat
@@ -34,11 +35,18 @@ from datetime import datetime, timezone
 
 from . import restic
 from .metrics import write_textfile
+from .watchdog import STOP, run_watched
 
 CONFIG_DIR = "/etc/ikzops/jobs"
 PROBE_TIMEOUT = 30
 CONNECT_TIMEOUT = 5
 DESTINATION_TIMEOUT = 3 * 3600
+#: how long a destination may stay unreachable or keep failing during one run (the model's give_up_after)
+GIVE_UP_AFTER = 600
+
+
+class Stopped(RuntimeError):
+    """The job was stopped (``systemctl stop``, shutdown) while it ran."""
 
 
 def reachable(url: str, cacert: str | None) -> None:
@@ -99,15 +107,33 @@ def repository(config: dict, destination: dict) -> restic.Repository:
     )
 
 
-def run(invocation: restic.Invocation, timeout: float | None = None) -> subprocess.CompletedProcess:
+def environment(invocation: restic.Invocation) -> dict[str, str]:
     env = dict(os.environ)
     env.update(invocation.env)
     for name, path in invocation.env_from_files.items():
         with open(path, encoding="utf-8") as handle:
             env[name] = handle.read().strip()
+    return env
+
+
+def run(invocation: restic.Invocation, timeout: float | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        list(invocation.argv), env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        list(invocation.argv), env=environment(invocation), capture_output=True, text=True, timeout=timeout,
+        check=False,
     )
+
+
+def run_against(config: dict, destination: dict, invocation: restic.Invocation, timeout: float):
+    """Run restic against ``destination``, abandoning it when it is gone for good (see watchdog)."""
+
+    done = run_watched(
+        list(invocation.argv), environment(invocation),
+        probe=lambda: reachable(destination["url"], config.get("cacert")),
+        give_up_after=config.get("give_up_after", GIVE_UP_AFTER), timeout=timeout,
+    )
+    if done.abandoned:
+        raise RuntimeError(f"gave up on {destination['site']}: {done.abandoned}")
+    return done
 
 
 def run_hooks(commands: list[str], stage: str) -> None:
@@ -196,13 +222,14 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
     try:
         reachable(destination["url"], config.get("cacert"))
         invocation = restic.backup(repo, paths, tags=tags, host=config["client"], exclude=config.get("exclude", []))
-        done = run(invocation, timeout=config.get("destination_timeout", DESTINATION_TIMEOUT))
+        timeout = config.get("destination_timeout", DESTINATION_TIMEOUT)
+        done = run_against(config, destination, invocation, timeout)
         if done.returncode == 10:  # a new job: create its repository once, then back up
-            created = run(restic.init(repo), timeout=PROBE_TIMEOUT * 2)
+            created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
             if created.returncode != 0:
                 raise RuntimeError(f"cannot create the repository: {restic.error_text(created.stderr)}")
             log(f"{destination['site']}: created repository {destination['url']}")
-            done = run(invocation, timeout=config.get("destination_timeout", DESTINATION_TIMEOUT))
+            done = run_against(config, destination, invocation, timeout)
         summary = restic.parse_backup(done.stdout)
         if done.returncode not in (0, 3) or summary is None:
             raise RuntimeError(f"{restic.meaning(done.returncode)}: {restic.error_text(done.stderr)}")
@@ -213,8 +240,6 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
         result.bytes_added, result.bytes_processed = summary.data_added, summary.total_bytes_processed
         if done.returncode == 3:
             result.error = "some files could not be read: " + restic.error_text(done.stderr)
-    except subprocess.TimeoutExpired as exc:
-        result.error = f"no result from {destination['site']} within {exc.timeout:.0f} s; restic was stopped"
     except (RuntimeError, OSError) as exc:
         result.error = str(exc)
     result.seconds = round(time.monotonic() - started, 3)
@@ -227,11 +252,21 @@ def _pending(state_dir: str) -> str:
     return os.path.join(state_dir, "catch-up-pending")
 
 
-def remember_missed(state_dir: str, results: dict[str, DestinationResult]) -> None:
-    """A destination missed this run: later runs copy it there (see :func:`catch_up`)."""
+def expect_catch_up(state_dir: str) -> bool:
+    """Mark the run as possibly missed until its results are in; return whether one already was.
 
-    if any(not r.ok for r in results.values()):
-        open(_pending(state_dir), "w").close()
+    A run that is stopped, crashes or loses a destination leaves the mark, so later
+    runs copy what a destination is missing (see :func:`catch_up`).
+    """
+
+    pending = os.path.exists(_pending(state_dir))
+    open(_pending(state_dir), "w").close()
+    return pending
+
+
+def settle_catch_up(state_dir: str, results: dict[str, DestinationResult], was_pending: bool) -> None:
+    if not was_pending and all(r.ok for r in results.values()):
+        os.unlink(_pending(state_dir))
 
 
 def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> None:
@@ -243,6 +278,10 @@ def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> N
     complete = len(reachable) == len(config["destinations"])
     runs: dict[str, dict[str, str]] = {}
     for destination in reachable:
+        # a run that lost this destination midway could not remove its lock there; its
+        # process is gone, so restic (on this same host) knows the lock is stale and
+        # removes it: otherwise retention on the repository host waits 30 minutes for it
+        run(restic.unlock(repository(config, destination)), timeout=300)
         listed = run(restic.snapshots(repository(config, destination), tags=[f"ikz-job={job}"]), timeout=300)
         if listed.returncode != 0:
             return
@@ -257,7 +296,13 @@ def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> N
             ids = [runs[source["site"]][r] for r in missing if r in runs[source["site"]]]
             if not ids:
                 continue
-            copied = run(restic.copy(repository(config, source), repository(config, target), ids), timeout=3600)
+            try:
+                copied = run_against(config, target, restic.copy(repository(config, source),
+                                                                 repository(config, target), ids), 3600)
+            except RuntimeError as exc:
+                log(f"{target['site']}: catch-up from {source['site']} stopped: {exc}")
+                complete = False
+                continue
             if copied.returncode == 0:
                 done = [r for r in missing if r in runs[source["site"]]]
                 results[target["site"]].caught_up.extend(done)
@@ -272,7 +317,14 @@ def catch_up(config: dict, results: dict[str, DestinationResult], job: str) -> N
         os.unlink(_pending(config["state_dir"]))
 
 
+def _stopped(signum, frame) -> None:
+    STOP.set()
+    raise Stopped(f"the job was stopped ({signal.Signals(signum).name}) before it ended")
+
+
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _stopped)
+    signal.signal(signal.SIGINT, _stopped)
     if len(argv) != 1:
         log("usage: python3 -m ikzops_agent.backup_job JOB")
         return 2
@@ -305,10 +357,11 @@ def main(argv: list[str]) -> int:
         report["manifest_files"] = write_manifest(paths, config["manifest"])
         paths.append(config["manifest"])
         tags = [f"ikz-job={job}", f"ikz-run={run_id}", f"ikz-partnership={config['partnership']}"]
+        was_pending = expect_catch_up(state_dir)
         with ThreadPoolExecutor(max_workers=len(config["destinations"])) as pool:
             futures = {d["site"]: pool.submit(backup_to, config, d, paths, tags) for d in config["destinations"]}
             results = {site: future.result() for site, future in futures.items()}
-        remember_missed(state_dir, results)
+        settle_catch_up(state_dir, results, was_pending)
         catch_up(config, results, job)
         report["destinations"] = {site: asdict(r) for site, r in results.items()}
         good = [r for r in results.values() if r.ok]
@@ -324,6 +377,9 @@ def main(argv: list[str]) -> int:
         except RuntimeError as exc:
             report["error"] = (report["error"] + "; " if report["error"] else "") + str(exc)
             status = 2
+    # what is left is writing the report (atomically): a late signal need not interrupt it
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     report["finished"] = datetime.now(timezone.utc).isoformat()
     report["status"] = status
     _save(state_dir, report)

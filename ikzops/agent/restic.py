@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+#: how far ahead of the repository host's clock a snapshot may be dated; later ones come
+#: from a client whose clock is wrong, or are forged (verify names them)
+CLOCK_TOLERANCE = timedelta(minutes=10)
 
 #: restic's documented exit codes (0.17+), and what they mean for a person
 EXIT_CODES = {
@@ -117,6 +121,12 @@ def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: in
     return _invocation(repo, *args)
 
 
+def forget_snapshots(repo: Repository, snapshot_ids: list[str], *, prune: bool = True) -> Invocation:
+    """Forget exactly these snapshots (retention decides which, see retention.py)."""
+
+    return _invocation(repo, "forget", *(("--prune",) if prune else ()), "--", *snapshot_ids, json_output=False)
+
+
 def parse_forget(stdout: str) -> tuple[list[str], list[str]]:
     """(kept, removed) snapshot ids from ``restic forget --json``."""
 
@@ -207,6 +217,12 @@ def snapshot_time(text: str) -> datetime:
         digits = rest[: len(rest) - len(rest.lstrip("0123456789"))]
         text = f"{head}.{digits[:6]}{rest[len(digits):]}"
     return datetime.fromisoformat(text)
+
+
+def from_the_future(snapshots: list[dict], now: datetime) -> list[dict]:
+    """Snapshots dated more than :data:`CLOCK_TOLERANCE` after ``now`` (timezone-aware)."""
+
+    return [s for s in snapshots if snapshot_time(s["time"]) > now + CLOCK_TOLERANCE]
 
 
 def tag_value(snapshot: dict, key: str) -> str | None:

@@ -2,8 +2,18 @@
 
 Runs as the rest-server's user (so pruned repositories stay readable by it), never
 through the clients' append-only REST credentials. For each repository of
-``/etc/ikzops/retention.json``: ``restic forget --keep-... --prune``. A repository that
-does not exist yet is skipped. Exit 0 all done, 1 some failed.
+``/etc/ikzops/retention.json`` it decides which snapshots the job's policy keeps and
+forgets the others by id (``restic forget --prune ID...``). A repository that does not
+exist yet is skipped. Exit 0 all done, 1 some failed.
+
+A snapshot is forgotten only when the policy drops it both by the time each snapshot
+**arrived on this host** (the mtime rest-server gave its file, which no client can
+set) and by the time the client claims. restic alone goes by the claimed time and
+keeps the newest snapshot of each day, week and month (and the oldest while buckets
+are unfilled), so a snapshot dated into the future or back into an old bucket, by a
+forger or a client with a wrong clock, would crowd real ones out and have them
+deleted. Snapshots claiming a time after their arrival are named in the report. A repository copied elsewhere
+and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
 """
 
 from __future__ import annotations
@@ -15,8 +25,40 @@ from datetime import datetime, timezone
 
 from . import restic
 from .backup_job import run
+from .policy import kept
 
 CONFIG = "/etc/ikzops/retention.json"
+
+
+def received(path: str, snapshot_id: str) -> datetime:
+    return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, timezone.utc)
+
+
+def misdated(snapshots: list[dict], arrived: dict[str, datetime]) -> list[str]:
+    """Snapshots claiming a time after they arrived here (impossible for an honest client)."""
+
+    return [f"{s['short_id']} claims {s['time'][:19]}, arrived {arrived[s['id']].isoformat(timespec='seconds')}"
+            for s in snapshots if restic.snapshot_time(s["time"]) > arrived[s["id"]] + restic.CLOCK_TOLERANCE]
+
+
+def apply(entry: dict, repo: restic.Repository) -> dict:
+    listed = run(restic.snapshots(repo, tags=[f"ikz-job={entry['job']}"]))
+    if listed.returncode != 0:
+        return {"status": "failed", "error": f"cannot list snapshots: {restic.error_text(listed.stderr)}"}
+    snapshots = restic.parse_snapshots(listed.stdout)
+    arrived = {s["id"]: received(entry["path"], s["id"]) for s in snapshots}
+    claimed = {s["id"]: restic.snapshot_time(s["time"]) for s in snapshots}
+    # a snapshot goes only if the policy drops it by both times: a forged time can push
+    # nothing out that its arrival keeps, and a flood of new arrivals nothing that their
+    # honest times keep
+    keep = kept(arrived, entry["keep"]) | kept(claimed, entry["keep"])
+    drop = sorted(set(arrived) - keep)
+    outcome = {"status": "ok", "kept": len(keep), "removed": len(drop), "misdated": misdated(snapshots, arrived)}
+    if drop:
+        done = run(restic.forget_snapshots(repo, drop))
+        if done.returncode != 0:
+            return {"status": "failed", "error": f"{restic.meaning(done.returncode)}: {restic.error_text(done.stderr)}"}
+    return outcome
 
 
 def main(argv: list[str]) -> int:
@@ -31,20 +73,18 @@ def main(argv: list[str]) -> int:
             report["repositories"][entry["job"]] = {"status": "no repository yet"}
             continue
         try:
-            done = run(restic.forget(repo, tags=[f"ikz-job={entry['job']}"], **entry["keep"]))
+            outcome = apply(entry, repo)
         except OSError as exc:
+            outcome = {"status": "failed", "error": str(exc)}
+        report["repositories"][entry["job"]] = outcome
+        if outcome["status"] != "ok":
             status = 1
-            report["repositories"][entry["job"]] = {"status": "failed", "error": str(exc)}
+            print(f"{entry['job']}: FAILED {outcome['error']}", file=sys.stderr)
             continue
-        if done.returncode == 0:
-            removed = len(restic.parse_forget(done.stdout)[1])
-            report["repositories"][entry["job"]] = {"status": "ok", "removed": removed}
-            print(f"{entry['job']}: forgot {removed} snapshot(s), pruned", file=sys.stderr)
-        else:
-            status = 1
-            report["repositories"][entry["job"]] = {
-                "status": "failed", "error": f"{restic.meaning(done.returncode)}: {restic.error_text(done.stderr)}"}
-            print(f"{entry['job']}: FAILED {report['repositories'][entry['job']]['error']}", file=sys.stderr)
+        print(f"{entry['job']}: kept {outcome['kept']}, forgot {outcome['removed']} snapshot(s), pruned", file=sys.stderr)
+        for line in outcome["misdated"]:
+            print(f"{entry['job']}: snapshot dated after it arrived (client clock wrong or forged): {line}",
+                  file=sys.stderr)
     report["finished"] = datetime.now(timezone.utc).isoformat()
     os.makedirs(config["state_dir"], mode=0o700, exist_ok=True)
     with open(os.path.join(config["state_dir"], "last-run.json"), "w", encoding="utf-8") as handle:

@@ -91,6 +91,7 @@ def job_config(p: Partnership, job: Job) -> dict:
         "metrics_dir": METRICS_DIR,
         "catch_up_runs": 10,
         "rpo_seconds": int(spec.rpo.total_seconds()),
+        "give_up_after": int(spec.give_up_after.total_seconds()),
     }
 
 

@@ -10,7 +10,7 @@ from ikzops.backup import layout
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
 AGENT_MODULES = (
-    "__init__.py", "restic.py", "metrics.py", "backup_job.py", "retention.py",
+    "__init__.py", "restic.py", "metrics.py", "watchdog.py", "backup_job.py", "policy.py", "retention.py",
     "drill_check.py", "pg_scratch.py", "alert_sink.py",
 )
 

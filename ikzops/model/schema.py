@@ -120,6 +120,9 @@ class JobSpec(Spec):
     retention: Retention = Retention()
     destinations: list[str] = Field(min_length=1)
     hooks: Hooks = Hooks()
+    #: how long a destination may stay unreachable, or keep failing (a full disk), during
+    #: one run before the run stops trying it; the next run catches up
+    give_up_after: Duration = "10m"
 
 
 class PoolSpec(Spec):

@@ -77,6 +77,16 @@ def _agent(module: str, *args: str) -> str:
     return f"PYTHONPATH={layout.AGENT_DIR} python3 -m ikzops_agent.{module} {shlex.join(args)}"
 
 
+#: scratch directories no process uses (a drill whose connection was cut left them),
+#: looked at twice, two seconds apart, so that a drill between two steps keeps its own
+_SWEEP = (
+    f"orphans() {{ for d in {layout.DRILL_SCRATCH}/ikzops-drill-*; do [ -d \"$d\" ] && "
+    "! pgrep -f -- \"$d\" >/dev/null && echo \"$d\"; done; }; "
+    "first=$(orphans); [ -z \"$first\" ] || { sleep 2; for d in $first; do "
+    "pgrep -f -- \"$d\" >/dev/null || { rm -rf -- \"$d\" && echo \"$d\"; }; done; }"
+)
+
+
 def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, progress: Progress) -> DrillResult:
     destination = next(d for d in layout.destinations(p, job) if d.site == site)
     now = datetime.now(timezone.utc)
@@ -132,13 +142,19 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     if not snaps:
         result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
         return
-    chosen = max(snaps, key=lambda s: restic.snapshot_time(s["time"]))
+    # a snapshot dated in the future (a client's wrong clock, a forged one) is not "the newest"
+    plausible = [s for s in snaps if s not in restic.from_the_future(snaps, datetime.now(timezone.utc))] or snaps
+    chosen = max(plausible, key=lambda s: restic.snapshot_time(s["time"]))
     result.snapshot = chosen["id"]
     taken = restic.snapshot_time(chosen["time"])
     result.snapshot_time = taken.isoformat(timespec="seconds")
     result.data_age_seconds = round((datetime.fromisoformat(result.started) - taken).total_seconds(), 1)
     if result.data_age_seconds > result.rpo_seconds:
         result.warnings.append(f"the restored data is {result.data_age_seconds / 3600:.1f} h old, more than the RPO")
+
+    swept = execute.run_remote_shell(machine, _SWEEP, "remove scratch directories of interrupted drills").stdout.split()
+    if swept:
+        result.warnings.append(f"removed {len(swept)} scratch director(ies) left by interrupted drills: {', '.join(swept)}")
 
     # one round trip: the scratch directory (traversable: the restore runs as the
     # rest-server's user, the scratch database as postgres) and the restore target

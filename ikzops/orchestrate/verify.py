@@ -28,7 +28,7 @@ from ikzops import execute
 from ikzops.agent import restic
 from ikzops.agent.metrics import render_verify
 from ikzops.backup import layout
-from ikzops.backup.policy import kept
+from ikzops.agent.policy import kept
 from ikzops.errors import ConfigError, ExitCode, IkzopsError
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
@@ -135,8 +135,15 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         snaps = restic.parse_snapshots(listed.stdout)
         status.snapshots = len(snaps)
         status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snaps}
-        if snaps:
-            newest = max(status.runs.values())
+        future = restic.from_the_future(snaps, now)
+        if future:
+            status.finding(
+                f"{len(future)} snapshot(s) dated in the future (up to {max(s['time'][:19] for s in future)}): "
+                "a client's clock is wrong or a snapshot was forged; retention is held for this repository"
+            )
+        plausible = [restic.snapshot_time(s["time"]) for s in snaps if s not in future]
+        if plausible:
+            newest = max(plausible)
             status.newest_snapshot = newest.isoformat()
             status.age_seconds = round((now - newest).total_seconds(), 1)
             if status.age_seconds > status.rpo_seconds:
@@ -201,7 +208,7 @@ def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
     union: dict[str, datetime] = {}
     for status in reachable:
         union.update(status.runs)
-    expected = kept(union, policy)
+    expected = kept(union, policy.model_dump())
     for status in reachable:
         since = min(status.runs.values())
         missing = sorted(r for r in expected if r not in status.runs and union[r] >= since)

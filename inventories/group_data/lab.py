@@ -28,6 +28,8 @@ ikz_jobs = {
         "rto": "30m",
         "retention": {"keep_last": 4, "keep_daily": 7, "keep_weekly": 4, "keep_monthly": 6},
         "destinations": ["district"],
+        # the lab gives up on a gone destination quickly, so fault tests end in seconds
+        "give_up_after": "15s",
     },
     "city-db": {
         "client": "city-app",
@@ -36,6 +38,7 @@ ikz_jobs = {
         "rpo": "2h",
         "rto": "1h",
         "destinations": ["district"],
+        "give_up_after": "15s",
         "hooks": {"postgresql": {"databases": ["housing"]}},
     },
     "district-files": {
@@ -45,6 +48,7 @@ ikz_jobs = {
         "rpo": "1h",
         "rto": "30m",
         "destinations": ["city"],
+        "give_up_after": "15s",
     },
 }
 

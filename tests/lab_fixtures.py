@@ -1,4 +1,5 @@
-"""One lab per test session: brought up (or reused) once, shared by every lab test.
+"""One lab per test session: brought up (or reused) once, shared by every lab test
+(tests/lab/ and tests/faults/; registered as a plugin by tests/conftest.py).
 
 The lab is left running afterwards so the next run reuses it in seconds; `ikzops lab
 down` removes it.
@@ -21,9 +22,12 @@ from ikzops.progress import Recorder
 from tests.lab.helpers import LAB
 
 
+LAB_FOLDERS = ("tests/lab/", "tests/faults/lab/")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/lab/" in str(item.fspath):
+        if any(folder in str(item.fspath) for folder in LAB_FOLDERS):
             item.add_marker(pytest.mark.lab)
 
 

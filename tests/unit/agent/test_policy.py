@@ -1,7 +1,6 @@
 from datetime import datetime, timedelta, timezone
 
-from ikzops.backup.policy import kept
-from ikzops.model.schema import Retention
+from ikzops.agent.policy import kept
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
@@ -11,20 +10,20 @@ def runs(*offsets_hours: float) -> dict[str, datetime]:
 
 
 def test_keep_last_keeps_the_newest_n():
-    assert kept(runs(0, 1, 2, 3), Retention(keep_last=2, keep_daily=0, keep_weekly=0, keep_monthly=0)) == {"r0", "r1"}
+    assert kept(runs(0, 1, 2, 3), dict(keep_last=2, keep_daily=0, keep_weekly=0, keep_monthly=0)) == {"r0", "r1"}
 
 
 def test_daily_keeps_newest_of_each_day_and_the_oldest_while_days_are_missing():
     # same day: the newest by the daily rule, the oldest because fewer than 7 days exist
-    assert kept(runs(0, 1, 2, 3), Retention(keep_last=0, keep_daily=7, keep_weekly=0, keep_monthly=0)) == {"r0", "r3"}
+    assert kept(runs(0, 1, 2, 3), dict(keep_last=0, keep_daily=7, keep_weekly=0, keep_monthly=0)) == {"r0", "r3"}
 
 
 def test_full_buckets_do_not_keep_the_oldest():
     many = runs(*(24 * d for d in range(10)))
-    assert kept(many, Retention(keep_last=0, keep_daily=3, keep_weekly=0, keep_monthly=0)) == {"r0", "r1", "r2"}
+    assert kept(many, dict(keep_last=0, keep_daily=3, keep_weekly=0, keep_monthly=0)) == {"r0", "r1", "r2"}
 
 
 def test_lab_policy_matches_restic_on_one_day():
     # what restic 0.18 printed for city-files: 4 latest + the oldest
     five = runs(0, 0.1, 0.2, 0.3, 0.5, 0.6)
-    assert kept(five, Retention(keep_last=4, keep_daily=7, keep_weekly=4, keep_monthly=6)) == {"r0", "r1", "r2", "r3", "r5"}
+    assert kept(five, dict(keep_last=4, keep_daily=7, keep_weekly=4, keep_monthly=6)) == {"r0", "r1", "r2", "r3", "r5"}

@@ -1,6 +1,8 @@
-"""restic's retention policy, to know which runs a repository is supposed to hold.
+"""restic's retention policy: which runs a repository keeps (stdlib only: runs on hosts too).
 
-Mirrors ``restic forget`` for the keep options ikzops uses (0.17+ semantics):
+Retention on the repository hosts decides with it which snapshots to forget, by the
+time each snapshot *arrived* there; verify uses it to know which runs a repository is
+supposed to hold. Mirrors ``restic forget`` for the keep options ikzops uses (0.17+ semantics):
 snapshots newest first; ``keep_last`` keeps the n newest; each time bucket (day,
 ISO week, month) keeps the newest snapshot of each of its n newest buckets; a bucket
 rule that found fewer buckets than n also keeps the oldest snapshot. Times are
@@ -12,8 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
-from ikzops.model.schema import Retention
-
 _BUCKETS: dict[str, Callable[[datetime], tuple]] = {
     "keep_daily": lambda t: (t.year, t.month, t.day),
     "keep_weekly": lambda t: tuple(t.isocalendar()[:2]),
@@ -21,13 +21,16 @@ _BUCKETS: dict[str, Callable[[datetime], tuple]] = {
 }
 
 
-def kept(runs: Mapping[str, datetime], policy: Retention) -> set[str]:
-    """The runs ``restic forget`` with ``policy`` keeps out of ``runs`` (run -> time)."""
+KEEPS = ("keep_last", *_BUCKETS)
+
+
+def kept(runs: Mapping[str, datetime], policy: Mapping[str, int]) -> set[str]:
+    """The runs ``restic forget`` with ``policy`` (keep_last, keep_daily ...) keeps out of ``runs`` (run -> time)."""
 
     ordered = sorted(runs, key=lambda run: runs[run], reverse=True)
     keep: set[str] = set()
-    remaining_last = policy.keep_last
-    rules = {name: [getattr(policy, name), None] for name in _BUCKETS if getattr(policy, name)}
+    remaining_last = policy.get("keep_last", 0)
+    rules = {name: [policy[name], None] for name in _BUCKETS if policy.get(name)}
     for run in ordered:
         when = runs[run].astimezone(timezone.utc)
         if remaining_last > 0:

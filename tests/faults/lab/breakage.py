@@ -1,0 +1,156 @@
+"""Ways to break the lab for real: cut a host off, fill a disk, run commands where SSH cannot."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import time
+import uuid
+from datetime import datetime, timezone
+
+from ikzops.backup import layout
+from ikzops.lab import topology
+from ikzops.orchestrate import backup as backups
+from ikzops.progress import Recorder
+from ikzops.remote import connect
+from tests.lab.helpers import LAB, on_host
+
+
+def sh(p, host: str, script: str, check: bool = True) -> str:
+    return on_host(p, host, script, check=check).stdout
+
+
+def container(p, host: str) -> str:
+    return topology.topology(p).host(host).container
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], check=check, capture_output=True, text=True)
+
+
+def in_container(p, host: str, script: str) -> str:
+    """A command in a lab container without SSH (works while its network is cut)."""
+
+    return docker("exec", container(p, host), "sh", "-c", script).stdout
+
+
+def repo_path(p, job: str, site: str) -> str:
+    return next(d.path for d in layout.destinations(p, p.jobs[job]) if d.site == site)
+
+
+def last_run(p, job: str) -> dict:
+    return json.loads(sh(p, p.jobs[job].client, f"cat {layout.STATE_DIR}/{job}/last-run.json"))
+
+
+@contextlib.contextmanager
+def cut_off(p, host: str):
+    """Take ``host`` off the lab network (packets to it vanish), then put it back at its address."""
+
+    topo = topology.topology(p)
+    lab_host = topo.host(host)
+    docker("network", "disconnect", "--force", topo.network, lab_host.container)
+    try:
+        yield
+    finally:
+        docker("network", "connect", "--ip", lab_host.address, "--alias", host, topo.network, lab_host.container)
+        wait_ssh(p, host)
+
+
+def wait_ssh(p, host: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with connect(p.hosts[host], timeout=3) as machine:
+                machine["true"]()
+                return
+        except Exception:  # noqa: BLE001 - not back yet
+            time.sleep(0.5)
+    raise AssertionError(f"{host} did not come back")
+
+
+def wait_for(condition, timeout: float = 30, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for the fault's moment")
+
+
+def catch_up(job: str) -> None:
+    """A run after the fault: every destination gets it and whatever it missed."""
+
+    run = backups.backup(LAB, (job,), Recorder())[0]
+    assert run.status == 0, (run.error, run.destinations)
+
+
+@contextlib.contextmanager
+def bulk(p, host: str, folder: str, megabytes: int):
+    """A file of random bytes in a backed-up folder, so that a backup runs long enough to be hit."""
+
+    path = f"{folder}/fault-bulk-{uuid.uuid4().hex[:8]}"
+    sh(p, host, f"head -c {megabytes}M /dev/urandom > {path}")
+    try:
+        yield path
+    finally:
+        sh(p, host, f"rm -f {path}")
+
+
+def restic_running(p, host: str, command: str) -> bool:
+    # "[r]estic" matches restic's command line, not this pgrep's shell
+    return bool(in_container(p, host, f"pgrep -f '[r]estic .*{command}' || true").strip())
+
+
+def signal_restic(p, host: str, command: str, signal: str) -> None:
+    in_container(p, host, f"pkill -{signal} -f '[r]estic .*{command}' || true")
+
+
+@contextlib.contextmanager
+def small_disk(p, host: str, path: str, free_megabytes: int):
+    """Put ``path`` on a size-limited filesystem with ``free_megabytes`` left, then back on its disk.
+
+    What was written there meanwhile is kept (the operator grows the disk).
+    """
+
+    keep = f"/var/tmp/fault-disk-{uuid.uuid4().hex[:8]}"
+    used_kb = int(sh(p, host, f"du -sk {path} | cut -f1").strip())
+    sh(p, host, f"cp -a {path} {keep} && mount -t tmpfs -o size={used_kb + free_megabytes * 1024 + 512}k,mode=0750 "
+                f"tmpfs {path} && cp -a {keep}/. {path}/ && chown restic-rest-server:restic-rest-server {path} "
+                "&& systemctl restart restic-rest-server")
+    try:
+        yield
+    finally:
+        sh(p, host, f"rm -rf {keep} && cp -a {path} {keep} && umount {path} && cp -a {keep}/. {path}/ && rm -rf {keep} "
+                    "&& systemctl restart restic-rest-server")
+
+
+def forget_run(p, job: str, site: str, run: str) -> None:
+    """What the operator does after looking at a misdated snapshot: forget it, on the repository host."""
+
+    destination = next(d for d in layout.destinations(p, p.jobs[job]) if d.site == site)
+    restic_as_server = (f"runuser -u restic-rest-server -- env RESTIC_REPOSITORY={destination.path} "
+                        f"RESTIC_PASSWORD_FILE={layout.RETENTION_DIR}/{job}.password RESTIC_CACHE_DIR=/tmp/fault-cache restic")
+    sh(p, destination.host, f"ids=$({restic_as_server} snapshots --json --tag ikz-run={run} | python3 -c "
+                            "'import json,sys; print(\" \".join(s[\"id\"] for s in json.load(sys.stdin)))') && "
+                            f"[ -n \"$ids\" ] && {restic_as_server} forget --quiet $ids")
+
+
+def client_backup_at(p, job: str, when: datetime, run: str) -> None:
+    """A backup by the job's client with its own credentials, dated ``when``.
+
+    The lab's containers share the VM's kernel clock, and restic (Go) ignores
+    libfaketime: a client's wrong clock is what restic writes into the snapshot, so that
+    is what is written here (``restic backup --time``).
+    """
+
+    client = p.jobs[job].client
+    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    script = (f"set -e; j=/etc/ikzops/jobs/{job}/job.json; "
+              "url=$(python3 -c \"import json,sys; print(json.load(open(sys.argv[1]))['destinations'][1]['url'])\" $j); "
+              f"export RESTIC_REPOSITORY=$url RESTIC_PASSWORD_FILE=/etc/ikzops/jobs/{job}/repository.password "
+              f"RESTIC_CACERT=/etc/ikzops/ca.crt RESTIC_REST_USERNAME={client}; "
+              "RESTIC_REST_PASSWORD=$(cat /etc/ikzops/rest.password) TZ=UTC "
+              f"restic backup --quiet --host {client} --time '{stamp}' --tag ikz-job={job} --tag ikz-run={run} /srv/data")
+    sh(p, client, script)
