@@ -227,12 +227,12 @@ def backup_to(config: dict, destination: dict, paths: list[str], tags: list[str]
         if done.returncode == 10:  # a new job: create its repository once, then back up
             created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
             if created.returncode != 0:
-                raise RuntimeError(f"cannot create the repository: {restic.error_text(created.stderr)}")
+                raise RuntimeError(f"cannot create the repository: {restic.explain(restic.error_text(created.stderr))}")
             log(f"{destination['site']}: created repository {destination['url']}")
             done = run_against(config, destination, invocation, timeout)
         summary = restic.parse_backup(done.stdout)
         if done.returncode not in (0, 3) or summary is None:
-            raise RuntimeError(f"{restic.meaning(done.returncode)}: {restic.error_text(done.stderr)}")
+            raise RuntimeError(f"{restic.meaning(done.returncode)}: {restic.explain(restic.error_text(done.stderr))}")
         result.ok = True
         result.snapshot_id = summary.snapshot_id
         result.files_new, result.files_changed = summary.files_new, summary.files_changed

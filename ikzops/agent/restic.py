@@ -232,6 +232,21 @@ def tag_value(snapshot: dict, key: str) -> str | None:
     return None
 
 
+def explain(text: str) -> str:
+    """A repository server's refusal in words a person on call understands (else ``text``)."""
+
+    lowered = text.lower()
+    if "507" in text or "insufficient storage" in lowered or "no space left" in lowered:
+        return "the repository's disk is full (507 Insufficient Storage)"
+    if "(413)" in text:
+        return "the repository is over its size limit (413: rest-server --max-size)"
+    if "(401)" in text or "401 unauthorized" in lowered:
+        return "the repository server refused this client's credentials (401 Unauthorized)"
+    if "(403)" in text or "403 forbidden" in lowered:
+        return "the repository server forbade the request (403: append-only, or another client's repository)"
+    return text.strip()
+
+
 def error_text(stderr: str) -> str:
     """The lines of restic's stderr worth showing a person (no progress noise)."""
 

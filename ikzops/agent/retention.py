@@ -6,13 +6,17 @@ through the clients' append-only REST credentials. For each repository of
 forgets the others by id (``restic forget --prune ID...``). A repository that does not
 exist yet is skipped. Exit 0 all done, 1 some failed.
 
-A snapshot is forgotten only when the policy drops it both by the time each snapshot
-**arrived on this host** (the mtime rest-server gave its file, which no client can
-set) and by the time the client claims. restic alone goes by the claimed time and
-keeps the newest snapshot of each day, week and month (and the oldest while buckets
-are unfilled), so a snapshot dated into the future or back into an old bucket, by a
-forger or a client with a wrong clock, would crowd real ones out and have them
-deleted. Snapshots claiming a time after their arrival are named in the report. A repository copied elsewhere
+The policy is applied to the time each snapshot **arrived on this host** (the mtime
+rest-server gave its file, which no client can set), not to the time the client
+claims: restic keeps the newest snapshot of each day, week and month (and the oldest
+while buckets are unfilled), so snapshots dated into the future or back into an old
+bucket, by a forger or a client with a wrong clock, would crowd real ones out and have
+them deleted. A back-dated snapshot therefore counts as what it is, a new one. A
+snapshot claiming a time after its arrival (impossible for an honest client) is kept
+out of the policy, never forgotten automatically, and named in the report for an
+operator. What stays possible is a flood: a compromised client making many snapshots
+now pushes good ones out of ``keep_last`` and today's bucket, as honest backups would.
+A repository copied elsewhere
 and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
 """
 
@@ -35,10 +39,8 @@ def received(path: str, snapshot_id: str) -> datetime:
 
 
 def misdated(snapshots: list[dict], arrived: dict[str, datetime]) -> list[str]:
-    """Snapshots claiming a time after they arrived here (impossible for an honest client)."""
-
     return [f"{s['short_id']} claims {s['time'][:19]}, arrived {arrived[s['id']].isoformat(timespec='seconds')}"
-            for s in snapshots if restic.snapshot_time(s["time"]) > arrived[s["id"]] + restic.CLOCK_TOLERANCE]
+            for s in snapshots]
 
 
 def apply(entry: dict, repo: restic.Repository) -> dict:
@@ -47,13 +49,11 @@ def apply(entry: dict, repo: restic.Repository) -> dict:
         return {"status": "failed", "error": f"cannot list snapshots: {restic.error_text(listed.stderr)}"}
     snapshots = restic.parse_snapshots(listed.stdout)
     arrived = {s["id"]: received(entry["path"], s["id"]) for s in snapshots}
-    claimed = {s["id"]: restic.snapshot_time(s["time"]) for s in snapshots}
-    # a snapshot goes only if the policy drops it by both times: a forged time can push
-    # nothing out that its arrival keeps, and a flood of new arrivals nothing that their
-    # honest times keep
-    keep = kept(arrived, entry["keep"]) | kept(claimed, entry["keep"])
+    future = {s["id"] for s in snapshots if restic.snapshot_time(s["time"]) > arrived[s["id"]] + restic.CLOCK_TOLERANCE}
+    keep = kept({i: t for i, t in arrived.items() if i not in future}, entry["keep"]) | future
     drop = sorted(set(arrived) - keep)
-    outcome = {"status": "ok", "kept": len(keep), "removed": len(drop), "misdated": misdated(snapshots, arrived)}
+    outcome = {"status": "ok", "kept": len(keep), "removed": len(drop),
+               "misdated": misdated([s for s in snapshots if s["id"] in future], arrived)}
     if drop:
         done = run(restic.forget_snapshots(repo, drop))
         if done.returncode != 0:

@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .restic import explain
+
 RETRY = re.compile(r"returned error, retrying after \S+: (?P<cause>.*)")
 PROBE_INTERVAL = 5.0
 GRACE = 15.0
@@ -41,19 +43,6 @@ class Watched:
     stderr: str
     #: why the watchdog stopped restic ("" when restic ended by itself)
     abandoned: str = ""
-
-
-def explain(cause: str) -> str:
-    """restic's retry cause, in words a person on call understands."""
-
-    lowered = cause.lower()
-    if "507" in cause or "insufficient storage" in lowered or "no space left" in lowered:
-        return "the repository's disk is full (507 Insufficient Storage)"
-    if "413" in cause:
-        return "the repository is over its size limit (413: rest-server --max-size)"
-    if "401" in cause or "403" in cause:
-        return f"the repository server refused the request ({cause.strip()})"
-    return cause.strip()
 
 
 class _Retries:

@@ -111,6 +111,7 @@ def test_postgresql_dump_from_partner_site_loads_into_a_fresh_database(p, runs, 
     assert count.strip() == original.strip() and count.startswith("500|")
 
 
+@pytest.mark.fault("attack")
 def test_client_cannot_forget_its_snapshots_append_only(p, runs, machines):
     job = p.jobs["city-files"]
     own = layout.destinations(p, job)[0]
@@ -124,6 +125,7 @@ def test_client_cannot_forget_its_snapshots_append_only(p, runs, machines):
     assert "403" in result.stderr or "Forbidden" in result.stderr or result.returncode != 0
 
 
+@pytest.mark.fault("attack")
 def test_client_cannot_delete_repository_files_over_http(p, runs, machines):
     job = p.jobs["city-files"]
     own = layout.destinations(p, job)[0]
@@ -141,6 +143,7 @@ def _curl(machine, user: str, method: str, url: str) -> str:
     return sh(machine, script, check=False).strip()
 
 
+@pytest.mark.fault("attack")
 def test_site_a_client_cannot_read_site_b_clients_repository(p, runs, machines):
     other = p.jobs["district-files"]
     for destination in layout.destinations(p, other):
@@ -150,6 +153,7 @@ def test_site_a_client_cannot_read_site_b_clients_repository(p, runs, machines):
     assert _curl(machines["city-app"], "city-app", "GET", own) == "200"
 
 
+@pytest.mark.fault("credential")
 def test_wrong_rest_password_is_refused(p, runs, machines):
     destination = layout.destinations(p, p.jobs["city-files"])[1]
     script = (f"printf 'user = \"city-app:wrong\"\\n' | curl -s -o /dev/null -w '%{{http_code}}' "
@@ -157,6 +161,7 @@ def test_wrong_rest_password_is_refused(p, runs, machines):
     assert sh(machines["city-app"], script, check=False).strip() == "401"
 
 
+@pytest.mark.fault("attack")
 def test_secrets_appear_in_no_process_list_log_or_git_file(p, deployed, machines):
     store = SecretStore(p.name)
     values = [store.get_or_create("rest", f"{c.name}.password", length=32) for c in p.hosts_with("client")]
@@ -188,6 +193,7 @@ def test_secret_files_on_hosts_are_0600(p, deployed, machines):
     assert key.strip() == "640 root:restic-rest-server"
 
 
+@pytest.mark.fault("site")
 def test_partner_site_down_own_site_still_gets_the_backup_and_next_run_catches_up(p, runs, machines):
     partner = p.repository_host("district")
     container = f"ikzops-{p.name}-{partner.name}"

@@ -67,18 +67,21 @@ def test_inquiry_sees_the_lun_by_its_scsi_id(deployed, partnership, hosts):
     assert "ikz-district-archive" in result.stdout
 
 
+@pytest.mark.fault("credential")
 def test_wrong_chap_secret_is_refused(deployed, partnership, hosts):
     result = login_as(partnership, hosts, "district-fileserver", secret="wrong-secret-123")
     assert result.rc != 0
     assert "Authentication failure" in result.stderr
 
 
+@pytest.mark.fault("attack")
 def test_initiator_not_in_acl_is_refused(deployed, partnership, hosts):
     result = login_as(partnership, hosts, "district-fileserver", initiator="iqn.2026-11.lab.ikzops:intruder")
     assert result.rc != 0
     assert "Target not found" in result.stderr
 
 
+@pytest.mark.fault("attack")
 def test_partner_a_credentials_cannot_open_partner_b_target(deployed, partnership, hosts):
     result = login_as(partnership, hosts, "district-fileserver", partner="city")
     assert result.rc != 0
@@ -109,6 +112,7 @@ def test_dry_run_lists_a_grown_lun_and_leaves_the_host_alone(deployed, hosts, tm
     assert hosts["district-san"].file("/srv/ikzops/san/district-archive.img").size == 512 << 20
 
 
+@pytest.mark.fault("bad-input")
 def test_removing_a_lun_from_the_model_is_refused_and_keeps_its_data(deployed, hosts, tmp_path, lab_state_env):
     inventory = lab_inventory_copy(tmp_path, drop_lun="district-archive")
     result = CliRunner().invoke(cli, ["deploy", "-i", str(inventory), "--only", "storage"])
@@ -118,6 +122,7 @@ def test_removing_a_lun_from_the_model_is_refused_and_keeps_its_data(deployed, h
     assert hosts["district-san"].file("/srv/ikzops/san/district-archive.img").exists
 
 
+@pytest.mark.fault("bad-input")
 def test_unknown_limit_is_a_config_error_before_any_host(deployed):
     result = CliRunner().invoke(cli, ["deploy", "-i", LAB, "--limit", "mars"])
     assert result.exit_code == 2 and "no such host or group" in result.output
@@ -137,6 +142,7 @@ def test_capacity_plan_records_each_partners_reservation(deployed, partnership, 
     assert plan["size_bytes"] == 8 << 30
 
 
+@pytest.mark.fault("bad-input")
 def test_reservations_larger_than_the_filesystem_are_refused(deployed, tmp_path, lab_state_env):
     inventory = lab_inventory_copy(tmp_path)
     text = inventory.read_text().replace('"size": "8G"', '"size": "900P"').replace(

@@ -78,6 +78,7 @@ def test_stale_job_is_named_and_exits_1(backed_up, tmp_path, monkeypatch):
     assert "city-db" in result.output and "stale" in result.output
 
 
+@pytest.mark.fault("data")
 def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
     path = repo_path(p, "city-files", "district")
     newest = sh(p, "district-san", f"ls -t {path}/snapshots | head -1").strip()
@@ -92,6 +93,7 @@ def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
         sh(p, "district-san", f"mv /var/tmp/ikzops-test-snapshot {path}/snapshots/{newest}")
 
 
+@pytest.mark.fault("data")
 def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p):
     path = repo_path(p, "city-files", "district")
     size, pack = sh(p, "district-san", f"find {path}/data -type f -printf '%s %p\\n' | sort -n | tail -1").split()
@@ -138,6 +140,7 @@ def test_unknown_snapshot_fails_the_drill_with_exit_1(backed_up):
     assert "no snapshot deadbeef" in result.output
 
 
+@pytest.mark.fault("interrupt")
 def test_interrupted_drill_leaves_no_scratch_behind(backed_up, p):
     process = subprocess.Popen(
         [sys.executable, "-m", "ikzops.cli", "drill", "-i", LAB, "--job", "city-db"],
@@ -154,6 +157,7 @@ def test_interrupted_drill_leaves_no_scratch_behind(backed_up, p):
     assert report.exit_code == ExitCode.OK, report.repositories[0].findings
 
 
+@pytest.mark.fault("site")
 def test_lost_site_every_job_restores_from_the_other_site(backed_up, p):
     """The mission in one test: the city's building is gone; the district restores it all."""
 

@@ -126,15 +126,34 @@ def small_disk(p, host: str, path: str, free_megabytes: int):
                     "&& systemctl restart restic-rest-server")
 
 
+def _restic_on_repository_host(job: str, destination) -> str:
+    return (f"runuser -u restic-rest-server -- env RESTIC_REPOSITORY={destination.path} "
+            f"RESTIC_PASSWORD_FILE={layout.RETENTION_DIR}/{job}.password RESTIC_CACHE_DIR=/tmp/fault-cache restic")
+
+
+def _destination(p, job: str, site: str):
+    return next(d for d in layout.destinations(p, p.jobs[job]) if d.site == site)
+
+
+def local_snapshots(p, job: str, site: str) -> list[dict]:
+    """The job's snapshots at ``site``, read on its repository host, each with ``arrived`` (file mtime)."""
+
+    destination = _destination(p, job, site)
+    listed = json.loads(sh(p, destination.host, f"{_restic_on_repository_host(job, destination)} snapshots --json"))
+    stamps = sh(p, destination.host, f"stat -c '%n %Y' {destination.path}/snapshots/*").split("\n")
+    arrived = {line.split()[0].rsplit("/", 1)[1]: int(line.split()[1]) for line in stamps if line.strip()}
+    for snapshot in listed:
+        snapshot["arrived"] = datetime.fromtimestamp(arrived[snapshot["id"]], timezone.utc)
+    return listed
+
+
 def forget_run(p, job: str, site: str, run: str) -> None:
     """What the operator does after looking at a misdated snapshot: forget it, on the repository host."""
 
-    destination = next(d for d in layout.destinations(p, p.jobs[job]) if d.site == site)
-    restic_as_server = (f"runuser -u restic-rest-server -- env RESTIC_REPOSITORY={destination.path} "
-                        f"RESTIC_PASSWORD_FILE={layout.RETENTION_DIR}/{job}.password RESTIC_CACHE_DIR=/tmp/fault-cache restic")
-    sh(p, destination.host, f"ids=$({restic_as_server} snapshots --json --tag ikz-run={run} | python3 -c "
-                            "'import json,sys; print(\" \".join(s[\"id\"] for s in json.load(sys.stdin)))') && "
-                            f"[ -n \"$ids\" ] && {restic_as_server} forget --quiet $ids")
+    destination = _destination(p, job, site)
+    ids = [s["id"] for s in local_snapshots(p, job, site) if f"ikz-run={run}" in (s.get("tags") or [])]
+    if ids:
+        sh(p, destination.host, f"{_restic_on_repository_host(job, destination)} forget --quiet {' '.join(ids)}")
 
 
 def client_backup_at(p, job: str, when: datetime, run: str) -> None:

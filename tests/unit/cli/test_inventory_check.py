@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from ikzops.cli import cli
@@ -22,6 +23,7 @@ def test_check_of_example_partners_inventory_exits_0():
     assert run("inventory", "check", "-i", str(ROOT / "inventories/saar_partners.py")).exit_code == 0
 
 
+@pytest.mark.fault("bad-input")
 def test_check_of_broken_inventory_lists_each_problem_and_exits_2(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["destinations"] = ["a"]
     inv.data["ikz_luns"]["a-disk"]["size"] = "4G"
@@ -33,6 +35,7 @@ def test_check_of_broken_inventory_lists_each_problem_and_exits_2(inv, tmp_path)
     assert "Traceback" not in result.output
 
 
+@pytest.mark.fault("bad-input")
 def test_check_of_missing_file_exits_2_with_hint(tmp_path):
     result = run("inventory", "check", "-i", str(tmp_path / "none.py"))
     assert result.exit_code == 2

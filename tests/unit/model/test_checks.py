@@ -33,6 +33,7 @@ def test_valid_inventory_loads_into_partnership(inv, tmp_path):
     assert p.backup_matrix()["b-files"] == {"a": "copy", "b": "own"}
 
 
+@pytest.mark.fault("bad-input")
 def test_destination_own_site_only_is_no_offsite_copy(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["destinations"] = ["a"]
     problem = only(inv, tmp_path)
@@ -41,6 +42,7 @@ def test_destination_own_site_only_is_no_offsite_copy(inv, tmp_path):
     assert problem.file.endswith("group_data/inv.py") and problem.line
 
 
+@pytest.mark.fault("bad-input")
 def test_unknown_destination_site_is_named(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["destinations"] = ["b", "mars"]
     problem = only(inv, tmp_path)
@@ -48,6 +50,7 @@ def test_unknown_destination_site_is_named(inv, tmp_path):
     assert "unknown site 'mars'" in problem.message
 
 
+@pytest.mark.fault("bad-input")
 def test_unknown_client_host_is_named(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["client"] = "a-ghost"
     problem = only(inv, tmp_path)
@@ -55,11 +58,13 @@ def test_unknown_client_host_is_named(inv, tmp_path):
     assert "unknown host 'a-ghost'" in problem.message
 
 
+@pytest.mark.fault("bad-input")
 def test_client_without_client_role_is_refused(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["client"] = "a-san"
     assert "does not have the 'client' role" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_duplicate_address_names_both_hosts(inv, tmp_path):
     inv.hosts["b-app"]["data"]["ssh_hostname"] = "10.9.0.12"
     found = problems(inv, tmp_path)
@@ -70,6 +75,7 @@ def test_duplicate_address_names_both_hosts(inv, tmp_path):
     assert all(p.file.endswith("inv.py") and p.line for p in found)
 
 
+@pytest.mark.fault("bad-input")
 def test_rpo_shorter_than_schedule_gap_is_refused(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"].update(schedule="daily", rpo="6h")
     problem = only(inv, tmp_path)
@@ -77,6 +83,7 @@ def test_rpo_shorter_than_schedule_gap_is_refused(inv, tmp_path):
     assert "RPO 6h cannot be met" in problem.message and "1d" in problem.message
 
 
+@pytest.mark.fault("bad-input")
 def test_lun_larger_than_its_pool_is_refused(inv, tmp_path):
     inv.data["ikz_luns"]["a-disk"]["size"] = "2G"
     problem = only(inv, tmp_path)
@@ -84,6 +91,7 @@ def test_lun_larger_than_its_pool_is_refused(inv, tmp_path):
     assert "larger than pool a-san/san" in problem.message
 
 
+@pytest.mark.fault("bad-input")
 def test_luns_overcommitting_a_pool_are_refused(inv, tmp_path):
     for name in ("a-disk2", "a-disk3"):
         inv.data["ikz_luns"][name] = dict(inv.data["ikz_luns"]["a-disk"], size="400M")
@@ -92,6 +100,7 @@ def test_luns_overcommitting_a_pool_are_refused(inv, tmp_path):
     assert "need 1.0 GiB" in problem.message
 
 
+@pytest.mark.fault("bad-input")
 def test_destination_site_without_repository_is_refused(inv, tmp_path):
     inv.hosts["b-san"]["roles"] = ["storage"]
     found = problems(inv, tmp_path)
@@ -101,6 +110,7 @@ def test_destination_site_without_repository_is_refused(inv, tmp_path):
     )
 
 
+@pytest.mark.fault("bad-input")
 def test_python_syntax_error_gives_file_and_line(inv, tmp_path):
     inv.inventory_text = "a = [\n    ('a-san', {'ssh_hostname': '10.9.0.11'),\n]\n"
     problem = only(inv, tmp_path)
@@ -108,6 +118,7 @@ def test_python_syntax_error_gives_file_and_line(inv, tmp_path):
     assert problem.file.endswith("inv.py") and problem.line == 2
 
 
+@pytest.mark.fault("bad-input")
 def test_exception_in_group_data_gives_file_and_line(inv, tmp_path):
     inv.group_data_text = "ikz_partnership = 'test'\nikz_sites = {}\nx = 1 / 0\n"
     problem = only(inv, tmp_path)
@@ -115,12 +126,14 @@ def test_exception_in_group_data_gives_file_and_line(inv, tmp_path):
     assert problem.file.endswith("group_data/inv.py") and problem.line == 3
 
 
+@pytest.mark.fault("bad-input")
 def test_missing_inventory_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="does not exist") as caught:
         load(tmp_path / "nope.py")
     assert caught.value.exit_code == ExitCode.CONFIG
 
 
+@pytest.mark.fault("bad-input")
 def test_every_problem_is_reported_at_once(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["destinations"] = ["a"]
     inv.data["ikz_jobs"]["b-files"]["client"] = "nobody"
@@ -129,6 +142,7 @@ def test_every_problem_is_reported_at_once(inv, tmp_path):
     assert len(problems(inv, tmp_path)) == 5
 
 
+@pytest.mark.fault("bad-input")
 def test_typo_in_job_field_is_unknown_field_with_line(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["retension"] = {"keep_daily": 3}
     problem = only(inv, tmp_path)
@@ -137,74 +151,88 @@ def test_typo_in_job_field_is_unknown_field_with_line(inv, tmp_path):
     assert problem.line is not None
 
 
+@pytest.mark.fault("bad-input")
 def test_typo_in_ikz_host_key_is_reported(inv, tmp_path):
     inv.hosts["a-app"]["data"]["ikz_pool"] = {}
     assert only(inv, tmp_path).path == ("hosts", "a-app", "ikz_pool")
 
 
+@pytest.mark.fault("bad-input")
 @pytest.mark.parametrize("path", ["srv/data", "/srv/../etc/shadow", "/srv/da\x00ta"])
 def test_bad_backup_paths_are_refused(inv, tmp_path, path):
     inv.data["ikz_jobs"]["a-files"]["paths"] = [path]
     assert only(inv, tmp_path).path == ("ikz_jobs", "a-files", "paths", 0)
 
 
+@pytest.mark.fault("bad-input")
 def test_path_traversal_in_job_name_is_refused(inv, tmp_path):
     inv.data["ikz_jobs"]["../../etc"] = inv.data["ikz_jobs"].pop("a-files")
     assert "does not match" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 @pytest.mark.parametrize("value", ["soon", "-1h", "0s", True])
 def test_bad_rpo_values_are_refused(inv, tmp_path, value):
     inv.data["ikz_jobs"]["a-files"]["rpo"] = value
     assert only(inv, tmp_path).path[:3] == ("ikz_jobs", "a-files", "rpo")
 
 
+@pytest.mark.fault("bad-input")
 def test_unsupported_schedule_is_refused_with_example(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["schedule"] = "2026-01-01 00:00"
     assert "unsupported schedule" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_retention_keeping_nothing_is_refused(inv, tmp_path):
     inv.data["ikz_jobs"]["a-files"]["retention"] = {"keep_daily": 0, "keep_weekly": 0, "keep_monthly": 0}
     assert "keeps nothing" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_absurd_lun_size_is_refused(inv, tmp_path):
     inv.data["ikz_luns"]["a-disk"]["size"] = "9999999P"
     assert "absurdly large" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_malformed_initiator_iqn_is_refused(inv, tmp_path):
     inv.data["ikz_luns"]["a-disk"]["initiators"] = ["not-an-iqn"]
     assert only(inv, tmp_path).path == ("ikz_luns", "a-disk", "initiators", 0)
 
 
+@pytest.mark.fault("bad-input")
 def test_lun_of_unknown_partner_is_refused(inv, tmp_path):
     inv.data["ikz_luns"]["a-disk"]["partner"] = "c"
     assert "unknown site 'c'" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_lun_in_unknown_pool_is_refused(inv, tmp_path):
     inv.data["ikz_luns"]["a-disk"]["pool"] = "nvme"
     assert "has no pool 'nvme'" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_host_in_no_site_group_is_refused(inv, tmp_path):
     inv.hosts["a-app"]["site"] = "c"
     found = problems(inv, tmp_path)
     assert any(p.path == ("hosts", "a-app") and "in no site group" in p.message for p in found)
 
 
+@pytest.mark.fault("bad-input")
 def test_repository_reservations_over_volume_size_are_refused(inv, tmp_path):
     inv.hosts["a-san"]["data"]["ikz_repository"]["reserve"] = {"a": "8G", "b": "8G"}
     assert "more than the volume's" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_wrong_type_for_jobs_is_refused(inv, tmp_path):
     inv.data["ikz_jobs"] = ["a-files"]
     assert "must be a dict" in only(inv, tmp_path).message
 
 
+@pytest.mark.fault("bad-input")
 def test_missing_sites_is_refused(inv, tmp_path):
     del inv.data["ikz_sites"]
     assert any(p.path == ("ikz_sites",) for p in problems(inv, tmp_path))
