@@ -102,24 +102,7 @@ def run(
         returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
     except ProcessTimedOut:
         raise _timed_out(command, timeout) from None
-    except (paramiko.SSHException, EOFError, OSError) as exc:
-        raise _lost(machine, command, exc) from None
-    if returncode in (None, -1) and _connection_lost(machine):
-        raise _lost(machine, command, "the SSH connection died")
     return _finish(command, returncode, stdout, stderr, check, exit_meanings)
-
-
-def _connection_lost(machine) -> bool:
-    client = getattr(machine, "_client", None)  # plumbum's paramiko machine
-    transport = client.get_transport() if client is not None else None
-    return transport is None or not transport.is_active()
-
-
-def _lost(machine, command: Command, why) -> UnreachableError:
-    return UnreachableError(
-        f"lost the connection to {getattr(machine, 'host', machine)} during "
-        f"'{command.purpose or command.display()}' ({why}): the host is down or cut off"
-    )
 
 
 def _timed_out(command: Command, timeout: float | None) -> CommandError:

@@ -49,3 +49,36 @@ def test_pipeline_feeds_producer_into_consumer():
 def test_environment_changes_after_import_reach_the_command(monkeypatch):
     monkeypatch.setenv("IKZOPS_TEST_VALUE", "today")
     assert execute.run(Command(("sh", "-c", "echo $IKZOPS_TEST_VALUE"))).stdout.strip() == "today"
+
+
+def test_remote_command_on_a_dead_connection_is_unreachable_not_a_failure():
+    import pytest
+
+    from ikzops import execute
+    from ikzops.errors import UnreachableError
+
+    class Bound:
+        def run(self, retcode=None, timeout=None):
+            return -1, "", ""
+
+    class Transport:
+        def is_active(self):
+            return False
+
+    class Client:
+        def get_transport(self):
+            return Transport()
+
+    class Machine:
+        host = "172.30.77.21"
+        _client = Client()
+
+        def __getitem__(self, name):
+            return _Program()
+
+    class _Program:
+        def __getitem__(self, args):
+            return Bound()
+
+    with pytest.raises(UnreachableError, match="lost the connection to 172.30.77.21"):
+        execute.run_remote(Machine(), execute.Command(("restic", "restore"), purpose="restore"))
