@@ -127,6 +127,8 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     if execute.run_remote_shell(machine, f"test -f {destination.path}/config", "look for the repository").returncode != 0:
         status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
         return
+    # locks of processes that died (an interrupted drill, check or backup) would fail what follows
+    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REPOSITORY_USER)
     listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
                         as_user=layout.REPOSITORY_USER)
     if listed.returncode != 0:
@@ -139,7 +141,7 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         if future:
             status.finding(
                 f"{len(future)} snapshot(s) dated in the future (up to {max(s['time'][:19] for s in future)}): "
-                "a client's clock is wrong or a snapshot was forged; retention is held for this repository"
+                "a client's clock is wrong or a snapshot was forged; retention keeps it until an operator forgets it"
             )
         plausible = [restic.snapshot_time(s["time"]) for s in snaps if s not in future]
         if plausible:
@@ -160,8 +162,6 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     part = cursor + 1
     status.check = CheckResult(subset="all" if full else f"{part}/{subsets}", of=subsets,
                                last_full_pass=state.get("last_full_pass"))
-    # locks of processes that died (an interrupted drill or backup) would fail the check
-    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REPOSITORY_USER)
     checked = runner.run(machine, restic.check(repo, subset=None if full else f"{part}/{subsets}", read_all=full),
                          check=False, as_user=layout.REPOSITORY_USER, timeout=6 * 3600)
     status.check.ok = checked.returncode == 0

@@ -102,9 +102,11 @@ def test_bad_server_certificate_fails_that_site_with_the_reason_and_no_data_is_s
     before = ledger.take(("district-files",))
     cert, key = certificate(p, expired=expired)
     tls = "/etc/restic-rest-server/tls"
-    restart = "systemctl restart restic-rest-server"
-    with replaced(p, "city-san", f"{tls}/server.key", key):
-        with replaced(p, "city-san", f"{tls}/server.crt", cert, then=restart):
+    # the server restarts once both files are in place, on the way in and on the way out
+    restart = "systemctl restart restic-rest-server && sleep 1"
+    with replaced(p, "city-san", f"{tls}/server.key", key, then=restart):
+        with replaced(p, "city-san", f"{tls}/server.crt", cert, then="true"):
+            sh(p, "city-san", restart)
             result = backup("district-files")
     assert result.exit_code == ExitCode.FINDING, result.output
     report = last_run(p, "district-files")

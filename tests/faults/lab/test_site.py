@@ -123,7 +123,8 @@ def test_client_clock_two_days_ahead_is_named_by_verify_and_not_taken_as_newest(
         assert drilled.verdict == "passed", drilled.reasons  # it restored the newest honest snapshot
         assert datetime.fromisoformat(drilled.snapshot_time) < datetime.now(timezone.utc)
     finally:
-        forget_run(p, "city-files", "district", "29991231T000000Z-skew")
+        for site in ("city", "district"):  # a catch-up may have copied it along
+            forget_run(p, "city-files", site, "29991231T000000Z-skew")
     fault.lost_bytes = ledger.lost_since(before)
     assert fault.lost_bytes == 0
 
