@@ -51,6 +51,7 @@ def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
         )
     except (OSError, socket.timeout, paramiko.SSHException, EOFError) as exc:
         raise UnreachableError(f"cannot reach {host.name} ({host.address}): {exc}") from None
+    # plumbum applies keep_alive only to its interactive sessions; commands need it too
     transport = machine._client.get_transport()
     transport.set_keepalive(KEEPALIVE)
     if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux

@@ -21,9 +21,6 @@ _BUCKETS: dict[str, Callable[[datetime], tuple]] = {
 }
 
 
-KEEPS = ("keep_last", *_BUCKETS)
-
-
 def kept(runs: Mapping[str, datetime], policy: Mapping[str, int]) -> set[str]:
     """The runs ``restic forget`` with ``policy`` (keep_last, keep_daily ...) keeps out of ``runs`` (run -> time)."""
 

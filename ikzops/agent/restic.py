@@ -219,10 +219,11 @@ def snapshot_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def from_the_future(snapshots: list[dict], now: datetime) -> list[dict]:
-    """Snapshots dated more than :data:`CLOCK_TOLERANCE` after ``now`` (timezone-aware)."""
+def claims_after(snapshot: dict, moment: datetime) -> bool:
+    """Is the snapshot dated more than :data:`CLOCK_TOLERANCE` after ``moment`` (timezone-aware)?"""
 
-    return [s for s in snapshots if snapshot_time(s["time"]) > now + CLOCK_TOLERANCE]
+    return snapshot_time(snapshot["time"]) > moment + CLOCK_TOLERANCE
+
 
 
 def tag_value(snapshot: dict, key: str) -> str | None:

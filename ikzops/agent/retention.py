@@ -16,8 +16,7 @@ snapshot claiming a time after its arrival (impossible for an honest client) is 
 out of the policy, never forgotten automatically, and named in the report for an
 operator. What stays possible is a flood: a compromised client making many snapshots
 now pushes good ones out of ``keep_last`` and today's bucket, as honest backups would.
-A repository copied elsewhere
-and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
+A repository copied elsewhere and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
 """
 
 from __future__ import annotations
@@ -43,14 +42,20 @@ def misdated(snapshots: list[dict], arrived: dict[str, datetime]) -> list[str]:
             for s in snapshots]
 
 
+def decide(snapshots: list[dict], arrived: dict[str, datetime], policy: dict) -> tuple[set[str], set[str]]:
+    """(ids to keep, ids dated after their arrival): the policy by arrival time, future-dated ones kept aside."""
+
+    future = {s["id"] for s in snapshots if restic.claims_after(s, arrived[s["id"]])}
+    return kept({i: t for i, t in arrived.items() if i not in future}, policy) | future, future
+
+
 def apply(entry: dict, repo: restic.Repository) -> dict:
     listed = run(restic.snapshots(repo, tags=[f"ikz-job={entry['job']}"]))
     if listed.returncode != 0:
         return {"status": "failed", "error": f"cannot list snapshots: {restic.error_text(listed.stderr)}"}
     snapshots = restic.parse_snapshots(listed.stdout)
     arrived = {s["id"]: received(entry["path"], s["id"]) for s in snapshots}
-    future = {s["id"] for s in snapshots if restic.snapshot_time(s["time"]) > arrived[s["id"]] + restic.CLOCK_TOLERANCE}
-    keep = kept({i: t for i, t in arrived.items() if i not in future}, entry["keep"]) | future
+    keep, future = decide(snapshots, arrived, entry["keep"])
     drop = sorted(set(arrived) - keep)
     outcome = {"status": "ok", "kept": len(keep), "removed": len(drop),
                "misdated": misdated([s for s in snapshots if s["id"] in future], arrived)}

@@ -143,7 +143,8 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
         result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
         return
     # a snapshot dated in the future (a client's wrong clock, a forged one) is not "the newest"
-    plausible = [s for s in snaps if s not in restic.from_the_future(snaps, datetime.now(timezone.utc))] or snaps
+    now = datetime.now(timezone.utc)
+    plausible = [s for s in snaps if not restic.claims_after(s, now)] or snaps
     chosen = max(plausible, key=lambda s: restic.snapshot_time(s["time"]))
     result.snapshot = chosen["id"]
     taken = restic.snapshot_time(chosen["time"])

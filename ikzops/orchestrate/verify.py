@@ -27,8 +27,8 @@ from datetime import datetime, timezone
 from ikzops import execute
 from ikzops.agent import restic
 from ikzops.agent.metrics import render_verify
-from ikzops.backup import layout
 from ikzops.agent.policy import kept
+from ikzops.backup import layout
 from ikzops.errors import ConfigError, ExitCode, IkzopsError
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
@@ -137,7 +137,7 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         snaps = restic.parse_snapshots(listed.stdout)
         status.snapshots = len(snaps)
         status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snaps}
-        future = restic.from_the_future(snaps, now)
+        future = [s for s in snaps if restic.claims_after(s, now)]
         if future:
             status.finding(
                 f"{len(future)} snapshot(s) dated in the future (up to {max(s['time'][:19] for s in future)}): "

@@ -56,13 +56,15 @@ class Ledger:
     def take(self, jobs: tuple[str, ...] = ()) -> Runs:
         return {job: {site: s.runs for site, s in self._sites(job).items()} for job in jobs or tuple(self.p.jobs)}
 
-    def lost_since(self, before: Runs, *, drill: bool = True) -> int:
+    def lost_since(self, before: Runs, *, drill: bool = True, retired: frozenset[str] = frozenset()) -> int:
+        """Bytes lost since ``before``; ``retired``: runs the job's retention policy was due to forget."""
+
         lost = 0
         for job, sites_before in before.items():
             now = self._sites(job)
             held = set().union(*(s.runs for s in now.values() if s.sound))
             taken = {run: size for runs in sites_before.values() for run, size in runs.items()}
-            lost += sum(size for run, size in taken.items() if run not in held)
+            lost += sum(size for run, size in taken.items() if run not in held and run not in retired)
             if drill and taken and not self.restorable(job, now):
                 lost += taken[max(taken)]
         return lost

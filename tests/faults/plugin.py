@@ -14,7 +14,7 @@ At the end of the session the figures are printed and written to
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,7 +38,6 @@ class FaultRecord:
     """What one case measured; set ``lost_bytes`` after checking the backups."""
 
     lost_bytes: int | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def pytest_configure(config):

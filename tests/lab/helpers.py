@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shlex
+import time
 import uuid
 from pathlib import Path
 
 import testinfra
 
 from ikzops import execute
+from ikzops.backup import layout
 from ikzops.execute import Result
 from ikzops.remote import connect
 
@@ -59,3 +61,65 @@ def iscsi(host: testinfra.host.Host, tool: str, url: str, initiator: str, user: 
         return host.run(f". {path} && {tool} -i {shlex.quote(initiator)} {shlex.quote(url)}")
     finally:
         host.run(f"rm -f {path}")
+
+
+def wait_for(predicate, timeout: float, step: float = 2.0):
+    """``predicate()``'s first true value within ``timeout`` seconds, else None."""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def wait_ssh(p, host: str, timeout: float = 90) -> None:
+    """Until ``host`` answers over SSH with systemd up (after a stop, start or network cut)."""
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if on_host(p, host, "systemctl is-system-running --wait", check=False).stdout.strip() in ("running", "degraded"):
+                return
+        except Exception:  # noqa: BLE001 - still booting or not reachable yet
+            time.sleep(1)
+    raise AssertionError(f"{host} did not come back")
+
+
+def destination(p, job: str, site: str) -> layout.Destination:
+    return next(d for d in layout.destinations(p, p.jobs[job]) if d.site == site)
+
+
+def repo_path(p, job: str, site: str) -> str:
+    return destination(p, job, site).path
+
+
+def restic_on_repository_host(p, job: str, site: str) -> str:
+    """restic, as retention runs it on the repository host of ``site``, for ``job``'s repository there."""
+
+    where = destination(p, job, site)
+    return (f"runuser -u restic-rest-server -- env RESTIC_REPOSITORY={where.path} "
+            f"RESTIC_PASSWORD_FILE={layout.RETENTION_DIR}/{job}.password RESTIC_CACHE_DIR=/tmp/ikzops-test-cache restic")
+
+
+#: the pack ids the repository's index files name, one a line (index files are JSON documents)
+_INDEXED = ("import json, sys\n"
+            "text, at, decoder = sys.stdin.read(), 0, json.JSONDecoder()\n"
+            "while text[at:].strip():\n"
+            "    at += len(text[at:]) - len(text[at:].lstrip())\n"
+            "    index, at = decoder.raw_decode(text, at)\n"
+            "    print('\\n'.join(pack['id'] for pack in index.get('packs', [])))\n")
+
+
+def largest_indexed_pack(p, job: str, site: str) -> tuple[int, str]:
+    """(size, path) of the largest pack the index references: packs an abandoned upload left
+    unindexed are never read by ``restic check``, so damage there would go unseen."""
+
+    where = destination(p, job, site)
+    restic = restic_on_repository_host(p, job, site)
+    script = (f"for i in $({restic} list index); do {restic} cat index $i; done | python3 -c {shlex.quote(_INDEXED)} | "
+              f"while read id; do stat -c '%s %n' {where.path}/data/*/$id; done | sort -n | tail -1")
+    size, path = on_host(p, where.host, script).stdout.split()
+    return int(size), path

@@ -22,7 +22,7 @@ from ikzops.progress import Recorder
 from ikzops.remote import connect
 from ikzops.restic import runner
 from ikzops.secrets import SecretStore
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, wait_ssh
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +208,7 @@ def test_partner_site_down_own_site_still_gets_the_backup_and_next_run_catches_u
         missed_run = report["run"]
     finally:
         subprocess.run(["docker", "start", container], check=True, capture_output=True)
-        _wait_ssh(p, partner.name)
+        wait_ssh(p, partner.name)
     again = backups.backup(LAB, ("city-files",), Recorder())[0]
     assert again.status == 0, again.destinations
     assert missed_run in again.destinations["district"]["caught_up"]
@@ -217,18 +217,6 @@ def test_partner_site_down_own_site_still_gets_the_backup_and_next_run_catches_u
         check = runner.run(machines["city-app"], restic.Invocation(
             ("restic", "check"), *_env(layout.client_repository(p.jobs["city-files"], destination))), check=False)
         assert check.returncode == 0, check.stderr
-
-
-def _wait_ssh(p, host_name: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with connect(p.hosts[host_name], timeout=3) as machine:
-                if sh(machine, "systemctl is-system-running --wait", check=False).strip() in ("running", "degraded"):
-                    return
-        except Exception:  # noqa: BLE001 - still booting
-            time.sleep(1)
-    raise AssertionError(f"{host_name} did not come back")
 
 
 def test_timer_fires_by_itself_and_both_sites_get_the_snapshot(p, runs, machines, tmp_path, monkeypatch):
@@ -284,8 +272,10 @@ def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, 
 def test_before_and_after_hooks_run_around_the_backup(p, runs, machines, tmp_path, monkeypatch):
     monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
     hooked = lab_inventory_copy(tmp_path, replace={
-        '"destinations": ["city"],\n    },': '"destinations": ["city"],\n        "hooks": {"before": ["date +%s%N > /srv/data/.before"], '
-                                            '"after": ["test -f /srv/data/.before && touch /var/lib/ikzops/after-hook-ran"]},\n    },',
+        '"destinations": ["city"],\n        "give_up_after": "15s",\n    },':
+            '"destinations": ["city"],\n        "give_up_after": "15s",\n'
+            '        "hooks": {"before": ["date +%s%N > /srv/data/.before"], '
+            '"after": ["test -f /srv/data/.before && touch /var/lib/ikzops/after-hook-ran"]},\n    },',
     })
     assert not deploys.deploy(str(hooked), only=("backup",), limit=("district-app",)).errors
     try:

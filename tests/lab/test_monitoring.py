@@ -16,7 +16,7 @@ from ikzops.monitoring.config import rules_values
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, ROOT, on_host
+from tests.lab.helpers import LAB, ROOT, on_host, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +31,6 @@ sh = on_host
 def alerts(p, monitor: str) -> list[dict]:
     out = sh(p, monitor, "curl -s localhost:9090/api/v1/alerts").stdout
     return json.loads(out)["data"]["alerts"]
-
-
-def wait_for(predicate, timeout: float, step: float = 2.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def test_second_full_deploy_changes_nothing(deployed):

@@ -11,7 +11,6 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from ikzops.backup import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.lab.state import state_root
@@ -19,7 +18,7 @@ from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, on_host
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, on_host, repo_path
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +30,6 @@ def backed_up(deployed_lab, p):
 
 def sh(p, host: str, script: str) -> str:
     return on_host(p, host, script).stdout
-
-
-def repo_path(p, job: str, site: str) -> str:
-    return next(d.path for d in layout.destinations(p, p.jobs[job]) if d.site == site)
 
 
 def test_verify_after_backup_is_green_with_every_job_and_destination(backed_up, p):
@@ -93,11 +88,27 @@ def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
         sh(p, "district-san", f"mv /var/tmp/ikzops-test-snapshot {path}/snapshots/{newest}")
 
 
+def fresh_pack(p) -> tuple[int, str]:
+    """(size, path) of a pack at district holding data of city-files' newest snapshot: the
+    largest pack a backup of a new file wrote (the drill restores that snapshot)."""
+
+    path = repo_path(p, "city-files", "district")
+    listing = f"find {path}/data -type f -printf '%s %p\\n' | sort"
+    old = set(sh(p, "district-san", listing).splitlines())
+    sh(p, "city-app", "head -c 2M /dev/urandom > /srv/data/ikzops-test-fresh")
+    try:
+        assert backups.backup(LAB, ("city-files",), Recorder())[0].status == 0
+    finally:
+        sh(p, "city-app", "rm -f /srv/data/ikzops-test-fresh")
+    new = [line.split() for line in sh(p, "district-san", listing).splitlines() if line not in old]
+    size, pack = max(new, key=lambda item: int(item[0]))
+    return int(size), pack
+
+
 @pytest.mark.fault("data")
 def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p):
-    path = repo_path(p, "city-files", "district")
-    size, pack = sh(p, "district-san", f"find {path}/data -type f -printf '%s %p\\n' | sort -n | tail -1").split()
-    assert int(size) > 64, "the repository has no pack to damage"
+    size, pack = fresh_pack(p)
+    assert size > 64, "the repository has no pack to damage"
     sh(p, "district-san", f"cp -p {pack} /var/tmp/ikzops-test-pack && "
                           f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek={int(size) // 2} conv=notrunc status=none")
     try:

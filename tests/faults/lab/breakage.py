@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import subprocess
-import time
 import uuid
 from datetime import datetime, timezone
 
+from ikzops.agent import restic, retention
 from ikzops.backup import layout
 from ikzops.lab import topology
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from tests.lab.helpers import LAB, on_host
+from tests.lab.helpers import LAB, destination, on_host, restic_on_repository_host, wait_ssh
 
 
 def sh(p, host: str, script: str, check: bool = True) -> str:
@@ -35,10 +34,6 @@ def in_container(p, host: str, script: str) -> str:
     return docker("exec", container(p, host), "sh", "-c", script).stdout
 
 
-def repo_path(p, job: str, site: str) -> str:
-    return next(d.path for d in layout.destinations(p, p.jobs[job]) if d.site == site)
-
-
 def last_run(p, job: str) -> dict:
     return json.loads(sh(p, p.jobs[job].client, f"cat {layout.STATE_DIR}/{job}/last-run.json"))
 
@@ -55,28 +50,6 @@ def cut_off(p, host: str):
     finally:
         docker("network", "connect", "--ip", lab_host.address, "--alias", host, topo.network, lab_host.container)
         wait_ssh(p, host)
-
-
-def wait_ssh(p, host: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with connect(p.hosts[host], timeout=3) as machine:
-                machine["true"]()
-                return
-        except Exception:  # noqa: BLE001 - not back yet
-            time.sleep(0.5)
-    raise AssertionError(f"{host} did not come back")
-
-
-def wait_for(condition, timeout: float = 30, interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("timed out waiting for the fault's moment")
 
 
 def catch_up(job: str) -> None:
@@ -126,21 +99,12 @@ def small_disk(p, host: str, path: str, free_megabytes: int):
                     "&& systemctl restart restic-rest-server")
 
 
-def _restic_on_repository_host(job: str, destination) -> str:
-    return (f"runuser -u restic-rest-server -- env RESTIC_REPOSITORY={destination.path} "
-            f"RESTIC_PASSWORD_FILE={layout.RETENTION_DIR}/{job}.password RESTIC_CACHE_DIR=/tmp/fault-cache restic")
-
-
-def _destination(p, job: str, site: str):
-    return next(d for d in layout.destinations(p, p.jobs[job]) if d.site == site)
-
-
 def local_snapshots(p, job: str, site: str) -> list[dict]:
     """The job's snapshots at ``site``, read on its repository host, each with ``arrived`` (file mtime)."""
 
-    destination = _destination(p, job, site)
-    listed = json.loads(sh(p, destination.host, f"{_restic_on_repository_host(job, destination)} snapshots --json"))
-    stamps = sh(p, destination.host, f"stat -c '%n %Y' {destination.path}/snapshots/*").split("\n")
+    where = destination(p, job, site)
+    listed = json.loads(sh(p, where.host, f"{restic_on_repository_host(p, job, site)} snapshots --json"))
+    stamps = sh(p, where.host, f"stat -c '%n %Y' {where.path}/snapshots/*").split("\n")
     arrived = {line.split()[0].rsplit("/", 1)[1]: int(line.split()[1]) for line in stamps if line.strip()}
     for snapshot in listed:
         snapshot["arrived"] = datetime.fromtimestamp(arrived[snapshot["id"]], timezone.utc)
@@ -150,10 +114,9 @@ def local_snapshots(p, job: str, site: str) -> list[dict]:
 def forget_run(p, job: str, site: str, run: str) -> None:
     """What the operator does after looking at a misdated snapshot: forget it, on the repository host."""
 
-    destination = _destination(p, job, site)
     ids = [s["id"] for s in local_snapshots(p, job, site) if f"ikz-run={run}" in (s.get("tags") or [])]
     if ids:
-        sh(p, destination.host, f"{_restic_on_repository_host(job, destination)} forget --quiet {' '.join(ids)}")
+        sh(p, destination(p, job, site).host, f"{restic_on_repository_host(p, job, site)} forget --quiet {' '.join(ids)}")
 
 
 def client_backup_at(p, job: str, when: datetime, run: str) -> None:
@@ -173,3 +136,28 @@ def client_backup_at(p, job: str, when: datetime, run: str) -> None:
               "RESTIC_REST_PASSWORD=$(cat /etc/ikzops/rest.password) TZ=UTC "
               f"restic backup --quiet --host {client} --time '{stamp}' --tag ikz-job={job} --tag ikz-run={run} /srv/data")
     sh(p, client, script)
+
+
+@contextlib.contextmanager
+def altered(p, host: str, path: str, *, content: str | None = None, script: str = "true", then: str = "true"):
+    """``path`` on ``host`` replaced by ``content`` or changed by ``script`` (with $f the file), then
+    ``then`` runs; on the way out the original comes back and ``then`` runs again."""
+
+    kept = f"/var/tmp/fault-{uuid.uuid4().hex[:8]}"
+    sh(p, host, f"cp -p {path} {kept}")
+    if content is not None:
+        on_host(p, host, f"cat > {path}", stdin=content)
+    sh(p, host, f"f={path} && {script} && {then}")
+    try:
+        yield
+    finally:
+        sh(p, host, f"mv {kept} {path} && {then}")
+
+
+def retention_plan(p, job: str, site: str) -> tuple[set[str], set[str]]:
+    """What retention at ``site`` is due to do now: (snapshot ids it keeps, runs it forgets)."""
+
+    snapshots = local_snapshots(p, job, site)
+    keep, _ = retention.decide(snapshots, {s["id"]: s["arrived"] for s in snapshots},
+                               p.jobs[job].spec.retention.model_dump())
+    return keep, {restic.tag_value(s, "ikz-run") or s["id"] for s in snapshots if s["id"] not in keep}

@@ -4,10 +4,8 @@ names it; the repositories keep every byte; the next run with the right secret c
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import ipaddress
-import uuid
 
 import pytest
 from click.testing import CliRunner
@@ -20,23 +18,10 @@ from ikzops.backup import layout, pki
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.secrets import SecretStore
-from tests.faults.lab.breakage import catch_up, last_run, sh
-from tests.lab.helpers import LAB, on_host
+from tests.faults.lab.breakage import altered, catch_up, last_run, sh
+from tests.lab.helpers import LAB
 
 pytestmark = pytest.mark.fault("credential")
-
-
-@contextlib.contextmanager
-def replaced(p, host: str, path: str, content: str, then: str = "true"):
-    """``path`` on ``host`` holds ``content`` (then ``then`` runs); the original comes back afterwards."""
-
-    kept = f"/var/tmp/fault-{uuid.uuid4().hex[:8]}"
-    sh(p, host, f"cp -p {path} {kept}")
-    on_host(p, host, f"cat > {path} && {then}", stdin=content)
-    try:
-        yield
-    finally:
-        sh(p, host, f"mv {kept} {path} && {then}")
 
 
 def backup(job: str):
@@ -45,7 +30,8 @@ def backup(job: str):
 
 def test_wrong_repository_password_fails_both_sites_with_that_reason(p, ledger, fault):
     before = ledger.take(("district-files",))
-    with replaced(p, "district-app", f"{layout.JOB_CONFIG_DIR}/district-files/repository.password", "not-the-key\n"):
+    with altered(p, "district-app", f"{layout.JOB_CONFIG_DIR}/district-files/repository.password",
+                 content="not-the-key\n"):
         result = backup("district-files")
     assert result.exit_code == ExitCode.FINDING, result.output
     report = last_run(p, "district-files")
@@ -58,7 +44,7 @@ def test_wrong_repository_password_fails_both_sites_with_that_reason(p, ledger, 
 
 def test_wrong_rest_password_is_refused_by_both_servers_with_401(p, ledger, fault):
     before = ledger.take(("district-files",))
-    with replaced(p, "district-app", layout.REST_PASSWORD_FILE, "guessed\n"):
+    with altered(p, "district-app", layout.REST_PASSWORD_FILE, content="guessed\n"):
         result = backup("district-files")
     assert result.exit_code == ExitCode.FINDING, result.output
     errors = [d["error"] for d in last_run(p, "district-files")["destinations"].values()]
@@ -104,8 +90,8 @@ def test_bad_server_certificate_fails_that_site_with_the_reason_and_no_data_is_s
     tls = "/etc/restic-rest-server/tls"
     # the server restarts once both files are in place, on the way in and on the way out
     restart = "systemctl restart restic-rest-server && sleep 1"
-    with replaced(p, "city-san", f"{tls}/server.key", key, then=restart):
-        with replaced(p, "city-san", f"{tls}/server.crt", cert, then="true"):
+    with altered(p, "city-san", f"{tls}/server.key", content=key, then=restart):
+        with altered(p, "city-san", f"{tls}/server.crt", content=cert):
             sh(p, "city-san", restart)
             result = backup("district-files")
     assert result.exit_code == ExitCode.FINDING, result.output

@@ -18,8 +18,8 @@ from ikzops.lab.state import state_root
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from tests.faults.lab.breakage import bulk, catch_up, last_run, repo_path, restic_running, sh, wait_for
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy
+from tests.faults.lab.breakage import bulk, catch_up, last_run, restic_running, sh
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, wait_for
 
 pytestmark = pytest.mark.fault("interrupt")
 
@@ -73,7 +73,7 @@ def test_sigterm_to_a_running_backup_job_releases_every_lock_and_the_next_run_ca
     with bulk(p, "district-app", "/srv/data", megabytes=250):
         worker = threading.Thread(target=lambda: outcome.update(run=backups.backup(LAB, (job,), Recorder())[0]))
         worker.start()
-        wait_for(lambda: restic_running(p, "district-app", "backup"))
+        assert wait_for(lambda: restic_running(p, "district-app", "backup"), 30, step=0.1), "the backup never ran"
         time.sleep(1)
         sh(p, "district-app", f"systemctl stop {layout.unit_name(job)}.service")
         worker.join(timeout=120)
@@ -92,12 +92,12 @@ def test_ctrl_c_of_ikzops_backup_lets_the_run_on_the_client_finish(p, ledger, fa
     before = ledger.take((job,))
     with bulk(p, "city-app", "/srv/data", megabytes=150):
         process = cli("backup", "-i", LAB, "--job", job)
-        wait_for(lambda: restic_running(p, "city-app", "backup"))
+        assert wait_for(lambda: restic_running(p, "city-app", "backup"), 30, step=0.1), "the backup never ran"
         code, stderr = ctrl_c(process)
         assert code == 130 and "Traceback" not in stderr, stderr
         # the run belongs to systemd on the client, not to the operator's terminal
-        wait_for(lambda: sh(p, "city-app", f"systemctl is-active {layout.unit_name(job)}.service || true").strip()
-                 == "inactive", timeout=120, interval=1)
+        assert wait_for(lambda: sh(p, "city-app", f"systemctl is-active {layout.unit_name(job)}.service || true")
+                        .strip() == "inactive", 120, step=1), "the run on the client did not end"
     assert last_run(p, job)["status"] == 0
     assert backups.exit_code(backups.backup(LAB, (job,), Recorder())) == ExitCode.OK
     fault.lost_bytes = ledger.lost_since(before)

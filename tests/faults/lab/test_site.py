@@ -18,9 +18,9 @@ from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
 from tests.faults.lab.breakage import (
-    bulk, catch_up, client_backup_at, cut_off, forget_run, in_container, last_run, repo_path, restic_running, sh, signal_restic, small_disk, wait_for,
+    bulk, catch_up, client_backup_at, cut_off, forget_run, in_container, last_run, restic_running, sh, signal_restic, small_disk,
 )
-from tests.lab.helpers import LAB
+from tests.lab.helpers import LAB, repo_path, wait_for
 
 pytestmark = pytest.mark.fault("site")
 
@@ -33,7 +33,7 @@ def test_partner_cut_off_mid_backup_is_given_up_in_bounded_time_and_caught_up(p,
         worker = threading.Thread(target=lambda: outcome.update(
             run=backups.backup(LAB, ("city-files",), Recorder())[0], ended=time.monotonic()))
         worker.start()
-        wait_for(lambda: restic_running(p, "city-app", "backup"))
+        assert wait_for(lambda: restic_running(p, "city-app", "backup"), 30, step=0.1), "the backup never ran"
         time.sleep(1)
         with cut_off(p, "district-san"):
             cut = time.monotonic()
@@ -59,7 +59,7 @@ def test_partner_cut_off_mid_drill_is_unreachable_and_the_next_drill_leaves_no_s
         result=drills.drill(LAB, jobs=("city-db",), progress=Recorder())[0][0]))
     worker.start()
     # hold the restore where it is (it takes a second in the lab), cut the site off, let it go on
-    wait_for(lambda: restic_running(p, "district-san", "restore"), interval=0.02)
+    assert wait_for(lambda: restic_running(p, "district-san", "restore"), 30, step=0.02), "the restore never ran"
     signal_restic(p, "district-san", "restore", "STOP")
     with cut_off(p, "district-san"):
         signal_restic(p, "district-san", "restore", "CONT")
