@@ -100,7 +100,7 @@ def test_forged_future_snapshots_do_not_make_retention_delete_the_newest_good_on
 @pytest.mark.xfail(strict=True, reason=(
     "known gap: a compromised client that makes many snapshots now pushes good ones out of keep_last and "
     "today's bucket, as many honest backups would (retention counts snapshots); the partner site's copy "
-    "survives only if the client floods one site, and verify names the gap"))
+    "survives only if the client floods one site"))
 def test_flood_of_new_snapshots_does_not_make_retention_delete_the_newest_good_one(p, ledger):
     job, site, host = "city-files", "district", "district-san"
     newest_good = max(local_snapshots(p, job, site), key=lambda s: s["arrived"])["id"]
