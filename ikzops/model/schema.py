@@ -78,7 +78,10 @@ Command = Annotated[str, Field(min_length=1)]
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    """Every spec: unknown fields refused, and defaults validated and converted exactly like
+    written values (``give_up_after = "10m"`` becomes a timedelta whether written or not)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
 
 
 class SiteSpec(Spec):
@@ -169,8 +172,6 @@ class Receivers(Spec):
 
 
 class MonitoringSpec(Spec):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
-
     scrape_interval: Duration = "30s"
     evaluation_interval: Duration = "30s"
     #: how long a condition must hold before its alert fires (host/site down, stale ...)
@@ -190,7 +191,7 @@ class PartnershipSpec(Spec):
 
 
 class HostSpec(Spec):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, validate_default=True)
 
     ssh_hostname: str | None = None
     ssh_port: int = Field(default=22, ge=1, le=65535)

@@ -1,0 +1,101 @@
+"""What ships must run: every inventory under inventories/ and the README's example plan a
+full deploy, every host, every file rendered and every command built — no host contacted.
+
+Each inventory runs through pyinfra's own CLI with ``deploy/site.py`` (and once with the
+three part files that ``--only`` uses) against pyinfra's ``fake`` connector
+(``fake_deploy.py``), with a throwaway secret store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ikzops.backup import layout
+from ikzops.model.loader import load
+
+ROOT = Path(__file__).resolve().parents[2]
+INVENTORIES = sorted(p.name for p in (ROOT / "inventories").glob("*.py"))
+PARTS = ("deploy/storage.py", "deploy/backup.py", "deploy/monitoring.py")
+
+
+def plan(tmp_path: Path, inventory: str, *deploy_files: str) -> dict:
+    out = tmp_path / "plan.json"
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("fake_deploy.py")), str(out), f"inventories/{inventory}",
+         *deploy_files],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "IKZOPS_SECRETS_DIR": str(tmp_path / "secrets")},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def secrets_of(tmp_path: Path) -> list[str]:
+    return [f.read_text().strip() for f in (tmp_path / "secrets").rglob("*") if f.is_file() and f.suffix != ".crt"]
+
+
+@pytest.fixture(scope="module", params=INVENTORIES)
+def planned(request, tmp_path_factory) -> tuple[str, Path, dict]:
+    """(inventory, its secrets folder, the site deploy's plan), once per inventory."""
+
+    folder = tmp_path_factory.mktemp(request.param.removesuffix(".py"))
+    return request.param, folder, plan(folder, request.param, "deploy/site.py")
+
+
+def test_every_shipped_inventory_is_covered():
+    assert {"lab.py", "example.py", "saar_partners.py"} <= set(INVENTORIES)
+
+
+def test_site_deploy_plans_every_host(planned):
+    inventory, _, record = planned
+    p = load(ROOT / "inventories" / inventory)
+    assert set(record) == set(p.hosts)
+    for name, host in p.hosts.items():
+        files = record[name]["files"]
+        assert record[name]["commands"], name
+        if host.has("repository"):
+            assert "/etc/default/restic-rest-server" in files
+            assert json.loads(files[f"{layout.CONFIG_DIR}/retention.json"])["repositories"]
+        if host.has("monitor"):
+            assert "/etc/prometheus/ikzops/prometheus.yml.candidate" in files
+        for job in layout.jobs_on_client(p, name):
+            config = json.loads(files[f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json"])
+            assert config["give_up_after"] == int(job.spec.give_up_after.total_seconds())
+            assert config["rpo_seconds"] == int(job.spec.rpo.total_seconds())
+            unit = files[f"/etc/systemd/system/{layout.unit_name(job.name)}.timer"]
+            assert f"OnCalendar={job.spec.schedule}" in unit
+    for host_record in record.values():
+        for dest, content in host_record["files"].items():
+            assert content.strip(), dest  # templates render strictly: a missing value fails the plan
+            if dest.endswith(".json"):
+                json.loads(content)
+
+
+def test_no_secret_is_on_a_planned_command_line(planned):
+    _, folder, record = planned
+    secrets = secrets_of(folder)
+    assert secrets
+    for host, planned in record.items():
+        for command in planned["commands"]:
+            assert not any(secret in command for secret in secrets), (host, command)
+
+
+def test_part_deploys_plan_like_the_site_deploy(planned):
+    inventory, folder, site = planned
+    parts = plan(folder, inventory, *PARTS)
+    assert {h: sorted(r["files"]) for h, r in parts.items()} == {h: sorted(r["files"]) for h, r in site.items()}
+
+
+def test_readme_inventory_examples_are_the_shipped_files():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(# (inventories/\S+\.py)[^\n]*\n.*?)```", readme, re.DOTALL)
+    assert {path for _, path in blocks} >= {"inventories/example.py", "inventories/group_data/example.py"}
+    for text, path in blocks:
+        assert text == (ROOT / path.rstrip(":")).read_text(), f"README's {path} differs from the file"
