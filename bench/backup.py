@@ -15,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, lab_inventory_with, lab_up, remote_python, save
+from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, save
 from ikzops.agent import restic
 from ikzops.backup import layout
 from ikzops.model.loader import load
@@ -42,11 +42,11 @@ def bare_backup(machine, p, job, tag: str) -> None:
     runner.execute.run_remote(machine, runner.Command(("sh", "-c", " & ".join(scripts) + " & wait")))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="256M", help="size of the generated data set (default 256M)")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions, alternating which runs first")
-    args = parser.parse_args()
+    args = arguments(parser, argv, size="4M")
     size = parse_size(args.size)
     lab_up()
     tag = time.strftime("%Y%m%d%H%M%S")
@@ -100,7 +100,7 @@ def main() -> None:
         f"| incremental ({results['changed_files']} files changed) | {fi:.2f} s | {bi:.2f} s | "
         f"{results['incremental_ratio']:.2f} |\n"
     )
-    save("backup", results, markdown)
+    return save("backup", results, markdown, smoke=args.smoke)
 
 
 if __name__ == "__main__":

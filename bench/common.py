@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -52,6 +53,24 @@ print(len(chosen))
 '''
 
 
+def arguments(parser: argparse.ArgumentParser, argv: list[str] | None, **smoke_values) -> argparse.Namespace:
+    """Parse the benchmark's options plus ``--smoke``: tiny data, one repetition, results
+    kept out of bench/results (the test command runs every benchmark so, to keep it working)."""
+
+    parser.add_argument("--smoke", action="store_true",
+                        help="seconds, not minutes: tiny data, one repetition, results not committed")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        for name, value in {"repeat": 1, **smoke_values}.items():
+            if hasattr(args, name):
+                setattr(args, name, value)
+    return args
+
+
+def results_dir(smoke: bool) -> Path:
+    return state_root() / "bench-smoke" if smoke else RESULTS
+
+
 def lab_up() -> None:
     manager.up(Recorder())
 
@@ -80,10 +99,14 @@ def lab_inventory_with(extra_jobs: dict) -> Path:
     return folder / "lab.py"
 
 
-def save(name: str, payload: dict, markdown: str) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def save(name: str, payload: dict, markdown: str, *, smoke: bool = False) -> dict:
+    """Write ``<name>.json`` (with machine and time) and ``.md``; return what was written."""
+
+    folder = results_dir(smoke)
+    folder.mkdir(parents=True, exist_ok=True)
     payload = {"benchmark": name, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "machine": f"{platform.node()} {os.cpu_count()} cores", **payload}
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(markdown)
+               "machine": f"{platform.node()} {os.cpu_count()} cores", "smoke": smoke, **payload}
+    (folder / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (folder / f"{name}.md").write_text(markdown)
     print(markdown)
+    return payload

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.common import save
+from bench.common import arguments, save
 
 PROBE = r'''
 import json, resource, sys, time
@@ -94,20 +94,20 @@ def generate(folder: Path, sites: int) -> Path:
     return folder / "scale.py"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sites", type=int, default=50)
-    args = parser.parse_args()
+    args = arguments(parser, argv, sites=3)
     inventory = generate(Path(tempfile.mkdtemp(prefix="ikzops-scale-")), args.sites)
     out = subprocess.run([sys.executable, "-c", PROBE, str(inventory)], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     r = json.loads(out.stdout)
-    save("control_plane", r,
+    return save("control_plane", r,
          f"### Control plane: {r['sites']} sites, {r['hosts']} hosts, {r['jobs']} jobs, {r['luns']} LUNs (no host contacted)\n\n"
          "| step | seconds |\n|---|---|\n"
          f"| load + validate (`inventory check`) | {r['check_s']:.2f} |\n"
          f"| plan every host ({r['files_rendered']} files rendered) | {r['plan_s']:.2f} |\n"
-         f"| peak memory | {r['peak_rss_mib']:.0f} MiB |\n")
+         f"| peak memory | {r['peak_rss_mib']:.0f} MiB |\n", smoke=args.smoke)
 
 
 if __name__ == "__main__":

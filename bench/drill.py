@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import DATASET_SCRIPT, lab_inventory_with, lab_up, remote_python, save
+from bench.common import DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, save
 from ikzops import execute
 from ikzops.agent import restic
 from ikzops.backup import layout
@@ -30,11 +30,11 @@ DATA = "/srv/bench-drill"
 JOB = "bench-drill"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="256M")
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(parser, argv, size="4M")
     size = parse_size(args.size)
     lab_up()
     inventory = str(lab_inventory_with({JOB: {
@@ -87,7 +87,7 @@ def main() -> None:
         f"| bare `restic restore` of the same snapshot | {bare_s:.2f} | {mb / bare_s:.1f} |\n"
         f"| ratio | {ikz / bare_s:.2f} | |\n"
     )
-    save("drill", results, markdown)
+    return save("drill", results, markdown, smoke=args.smoke)
 
 
 if __name__ == "__main__":

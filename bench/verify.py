@@ -9,7 +9,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import LAB, lab_up, save
+from bench.common import LAB, arguments, lab_up, save
 from ikzops.orchestrate import verify as verifier
 
 
@@ -19,10 +19,10 @@ def timed(**kwargs) -> tuple[float, int]:
     return time.perf_counter() - started, len(report.repositories)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    args = arguments(parser, argv)
     lab_up()
     one, every = [], []
     count = 0
@@ -35,11 +35,13 @@ def main() -> None:
             (one if label == "one" else every).append(seconds)
             count = max(count, n)
     a, b = statistics.median(one), statistics.median(every)
-    save("verify", {"repeat": args.repeat, "repositories": count, "one_s": [round(x, 3) for x in one],
-                    "all_s": [round(x, 3) for x in every], "ratio": round(b / a, 3)},
+    results = {"repeat": args.repeat, "repositories": count, "one_s": [round(x, 3) for x in one],
+               "all_s": [round(x, 3) for x in every], "ratio": round(b / a, 3)}
+    return save("verify", results,
          f"### Verify: 1 repository vs all {count} (median of {args.repeat})\n\n"
          "| | seconds |\n|---|---|\n"
-         f"| 1 repository | {a:.2f} |\n| {count} repositories | {b:.2f} |\n| ratio | {b / a:.2f} |\n")
+         f"| 1 repository | {a:.2f} |\n| {count} repositories | {b:.2f} |\n| ratio | {b / a:.2f} |\n",
+         smoke=args.smoke)
 
 
 if __name__ == "__main__":

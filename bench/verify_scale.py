@@ -3,7 +3,7 @@
 Generates 16 small jobs on city-app (each to both sites: 32 repositories), backs
 them up once, then times verify over 1 (one job, one site), 8 (4 jobs × 2) and 32.
 
-    python -m bench.verify_scale [--repeat 3]
+    python -m bench.verify_scale [--repeat 3] [--jobs 16] [--smoke]
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import lab_inventory_with, lab_up, save
+from bench.common import arguments, lab_inventory_with, lab_up, save
 from ikzops import execute
 from ikzops.execute import Command
 from ikzops.model.loader import load
@@ -22,26 +22,26 @@ from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
 from ikzops.remote import connect
 
-JOBS = [f"scale-{i:02d}" for i in range(16)]
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--jobs", type=int, default=16, help="jobs, each to both sites (default 16: 32 repositories)")
+    args = arguments(parser, argv, jobs=4)
+    jobs = [f"scale-{i:02d}" for i in range(args.jobs)]
     lab_up()
     inventory = str(lab_inventory_with({name: {
         "client": "city-app", "paths": [f"/srv/scale/{name}"], "schedule": "daily", "rpo": "2d", "rto": "1h",
         "destinations": ["district"],
-    } for name in JOBS}))
+    } for name in jobs}))
     assert not deploys.deploy(inventory, only=("backup",)).errors
     p = load(inventory)
     with connect(p.hosts["city-app"]) as machine:
-        script = " && ".join(f"mkdir -p /srv/scale/{n} && head -c 2000000 /dev/urandom > /srv/scale/{n}/data" for n in JOBS)
+        script = " && ".join(f"mkdir -p /srv/scale/{n} && head -c 2000000 /dev/urandom > /srv/scale/{n}/data" for n in jobs)
         execute.run_remote(machine, Command(("sh", "-c", script)))
-    runs = backups.backup(inventory, tuple(JOBS), Recorder())
+    runs = backups.backup(inventory, tuple(jobs), Recorder())
     assert backups.exit_code(runs) == 0
-    shapes = {1: dict(jobs=JOBS[:1], sites=("district",)), 8: dict(jobs=JOBS[:4]), 32: dict(jobs=JOBS)}
+    shapes = {1: dict(jobs=jobs[:1], sites=("district",)), 2 * len(jobs) // 4: dict(jobs=jobs[:len(jobs) // 4]),
+              2 * len(jobs): dict(jobs=jobs)}
     samples: dict[int, list[float]] = {n: [] for n in shapes}
     for i in range(args.repeat):
         order = list(shapes.items()) if i % 2 == 0 else list(reversed(shapes.items()))
@@ -54,9 +54,9 @@ def main() -> None:
     results = {"repeat": args.repeat, "workers": 8, **{f"repos_{n}_s": [round(x, 2) for x in v] for n, v in samples.items()},
                **{f"ratio_{n}": round(medians[n] / medians[1], 2) for n in shapes}}
     rows = "".join(f"| {n} | {medians[n]:.2f} | {medians[n] / medians[1]:.2f} |\n" for n in shapes)
-    save("verify_scale", results,
+    return save("verify_scale", results,
          f"### Verify at scale (median of {args.repeat}, 8 checks in parallel, 2 cores)\n\n"
-         "| repositories | seconds | vs one |\n|---|---|---|\n" + rows)
+         "| repositories | seconds | vs one |\n|---|---|---|\n" + rows, smoke=args.smoke)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if any(folder in str(item.fspath) for folder in LAB_FOLDERS):
             item.add_marker(pytest.mark.lab)
+    # the benchmarks' smoke run adds jobs of its own to the lab: after every other test
+    items.sort(key=lambda item: item.get_closest_marker("bench_smoke") is not None)
 
 
 @pytest.fixture(scope="session")
