@@ -16,15 +16,15 @@ import statistics
 import time
 
 from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, save
+from ikzops import layout
 from ikzops.agent import restic
-from ikzops.backup import layout
 from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from ikzops.restic import runner
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect
 
 DATA = "/srv/bench"
 
@@ -65,13 +65,13 @@ def main(argv: list[str] | None = None) -> dict:
         for i, name in enumerate(names):
             job = p.jobs[name]
 
-            def ikzops_run() -> float:
+            def ikzops_run(name=name) -> float:
                 started = time.perf_counter()
                 run = backups.backup(inventory, (name,), Recorder())[0]
                 assert run.status == 0, run.destinations
                 return time.perf_counter() - started
 
-            def bare_run() -> float:
+            def bare_run(job=job, i=i) -> float:
                 started = time.perf_counter()
                 bare_backup(machine, p, job, f"{tag}-{i}")
                 return time.perf_counter() - started

@@ -9,14 +9,14 @@ import platform
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ikzops import execute
 from ikzops.execute import Command
 from ikzops.lab import manager
-from ikzops.lab.state import state_root
 from ikzops.progress import Recorder
+from ikzops.state import state_root
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = str(ROOT / "inventories/lab.py")
@@ -104,7 +104,7 @@ def save(name: str, payload: dict, markdown: str, *, smoke: bool = False) -> dic
 
     folder = results_dir(smoke)
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": name, "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    payload = {"benchmark": name, "when": datetime.now(UTC).isoformat(timespec="seconds"),
                "machine": f"{platform.node()} {os.cpu_count()} cores", "smoke": smoke, **payload}
     (folder / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (folder / f"{name}.md").write_text(markdown)

@@ -23,12 +23,12 @@ from bench.common import arguments, save
 PROBE = r'''
 import json, resource, sys, time
 from ikzops import templates
-from ikzops.backup import layout
+from ikzops import layout
 from ikzops.model.loader import load
 from ikzops.model.units import format_duration
 from ikzops.monitoring.config import prometheus_values, rules_values
-from ikzops.storage.capacity import capacity_plan
-from ikzops.storage.targets import targets_for
+from ikzops.layout import capacity_plan
+from ikzops.san.targets import targets_for
 
 started = time.perf_counter()
 p = load(sys.argv[1])
@@ -43,7 +43,7 @@ for host in p.hosts.values():
     if host.has("repository"):
         json.dumps(capacity_plan(p, host.name)); json.dumps(layout.retention_config(p, host.name))
         rendered += 2
-    for job in layout.jobs_on_client(p, host.name):
+    for job in p.jobs_of_client(host.name):
         json.dumps(layout.job_config(p, job))
         values = dict(job=job.name, client=job.client, site=job.site, destinations=list(job.destinations),
                       postgresql=False, agent_dir="/x", schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo), jitter=60)

@@ -13,9 +13,8 @@ import statistics
 import time
 
 from bench.common import DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, save
-from ikzops import execute
+from ikzops import execute, layout
 from ikzops.agent import restic
-from ikzops.backup import layout
 from ikzops.execute import Command
 from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
@@ -23,8 +22,8 @@ from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.orchestrate import drill as drills
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from ikzops.restic import runner
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect
 
 DATA = "/srv/bench-drill"
 JOB = "bench-drill"
@@ -54,10 +53,10 @@ def main(argv: list[str] | None = None) -> dict:
     with connect(p.hosts[destination.host]) as host:
         def bare() -> float:
             target = f"/var/tmp/bench-bare-{time.time_ns()}"
-            execute.run_remote(host, Command(("install", "-d", "-o", layout.REPOSITORY_USER, target)))
+            execute.run_remote(host, Command(("install", "-d", "-o", layout.REST_SERVER_USER, target)))
             started = time.perf_counter()
             runner.run(host, restic.restore(layout.local_repository(job, destination), snapshot, target),
-                       as_user=layout.REPOSITORY_USER)
+                       as_user=layout.REST_SERVER_USER)
             elapsed = time.perf_counter() - started
             execute.run_remote(host, Command(("rm", "-rf", target)))
             return elapsed

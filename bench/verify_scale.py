@@ -20,7 +20,8 @@ from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from ikzops.remote import connect
+from ikzops.runners.ssh import connect
+
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()

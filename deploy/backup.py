@@ -1,6 +1,11 @@
 """Cross-site backup: rest-servers on repository hosts, jobs on clients: `pyinfra INV deploy/backup.py`."""
 
-from ikzops.deploys.backup import backup_clients, repository_server
+from ikzops.deploys.agent import agent
+from ikzops.deploys.jobs import backup_jobs
+from ikzops.deploys.repository import rest_server, retention, verify_and_drills
 
-repository_server()
-backup_clients()
+agent()
+rest_server()
+retention()
+verify_and_drills()
+backup_jobs()

@@ -1,12 +1,17 @@
 """Everything ikzops deploys: `pyinfra INV deploy/site.py` (or `ikzops deploy -i INV`)."""
 
-from ikzops.deploys.backup import backup_clients, repository_server
+from ikzops.deploys.agent import agent
+from ikzops.deploys.jobs import backup_jobs
 from ikzops.deploys.monitoring import monitor, node_exporter
-from ikzops.deploys.storage import repository_volumes, storage_targets
+from ikzops.deploys.repository import repository_volume, rest_server, retention, verify_and_drills
+from ikzops.deploys.san import san_targets
 
-storage_targets()
-repository_volumes()
-repository_server()
-backup_clients()
+san_targets()
+repository_volume()
+agent()
+rest_server()
+retention()
+verify_and_drills()
+backup_jobs()
 node_exporter()
 monitor()

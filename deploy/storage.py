@@ -1,6 +1,7 @@
 """The shared SAN's per-partner iSCSI targets and the repository volumes: `pyinfra INV deploy/storage.py`."""
 
-from ikzops.deploys.storage import repository_volumes, storage_targets
+from ikzops.deploys.repository import repository_volume
+from ikzops.deploys.san import san_targets
 
-storage_targets()
-repository_volumes()
+san_targets()
+repository_volume()

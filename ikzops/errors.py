@@ -60,3 +60,15 @@ class CommandError(IkzopsError):
         self.stderr = stderr
         if exit_code is not None:
             self.exit_code = exit_code
+
+
+#: when several outcomes meet in one command, the most serious decides its exit code:
+#: could not run, then a finding, then something unreachable
+SEVERITY = (ExitCode.CONFIG, ExitCode.FINDING, ExitCode.UNREACHABLE)
+
+
+def worst(codes) -> ExitCode:
+    """The exit code of a command whose parts ended with ``codes`` (:data:`SEVERITY`)."""
+
+    present = set(codes)
+    return next((code for code in SEVERITY if code in present), ExitCode.OK)

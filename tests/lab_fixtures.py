@@ -14,13 +14,12 @@ import testinfra
 
 from ikzops.lab import manager
 from ikzops.lab.seed import seed
-from ikzops.lab.ssh import connect
+from ikzops.lab.ssh import open_client
 from ikzops.lab.state import LabState
 from ikzops.model.loader import load
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
 from tests.lab.helpers import LAB
-
 
 LAB_FOLDERS = ("tests/lab/", "tests/faults/lab/")
 
@@ -56,7 +55,7 @@ def hosts(lab, lab_state) -> dict[str, testinfra.host.Host]:
     found = {}
     for lab_host in lab.topology.hosts:
         host = testinfra.get_host(f"paramiko://root@{lab_host.address}")
-        host.backend.__dict__["client"] = connect(lab_state, lab_host)
+        host.backend.__dict__["client"] = open_client(lab_state, lab_host)
         found[lab_host.name] = host
     yield found
     for host in found.values():

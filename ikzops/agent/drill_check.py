@@ -8,11 +8,13 @@ they are looked up under RESTORE_ROOT.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
 import sys
+
+from .fileio import sha256_file
+from .manifest import parse_line
 
 
 def check(root: str, manifest: str, limit: int = 200) -> dict:
@@ -20,7 +22,7 @@ def check(root: str, manifest: str, limit: int = 200) -> dict:
     mismatches = []
     with open(os.path.join(root, manifest.lstrip("/")), encoding="utf-8") as handle:
         for line in handle:
-            digest, size, mode, path = line.rstrip("\n").split("\t", 3)
+            digest, size, mode, path = parse_line(line)
             restored = os.path.join(root, path.lstrip("/"))
             files += 1
             problem = None
@@ -29,17 +31,13 @@ def check(root: str, manifest: str, limit: int = 200) -> dict:
             except FileNotFoundError:
                 problem = "missing"
             else:
-                if info.st_size != int(size):
+                if info.st_size != size:
                     problem = f"size {info.st_size} != {size}"
                 elif f"{stat.S_IMODE(info.st_mode):04o}" != mode:
                     problem = f"mode {stat.S_IMODE(info.st_mode):04o} != {mode}"
                 else:
-                    sha = hashlib.sha256()
-                    with open(restored, "rb") as data:
-                        for block in iter(lambda: data.read(1 << 20), b""):
-                            sha.update(block)
                     bytes_checked += info.st_size
-                    if sha.hexdigest() != digest:
+                    if sha256_file(restored) != digest:
                         problem = "sha256 differs"
             if problem:
                 mismatched += 1

@@ -12,7 +12,7 @@ bucketed in UTC, as on the repository hosts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _BUCKETS: dict[str, Callable[[datetime], tuple]] = {
     "keep_daily": lambda t: (t.year, t.month, t.day),
@@ -29,7 +29,7 @@ def kept(runs: Mapping[str, datetime], policy: Mapping[str, int]) -> set[str]:
     remaining_last = policy.get("keep_last", 0)
     rules = {name: [policy[name], None] for name in _BUCKETS if policy.get(name)}
     for run in ordered:
-        when = runs[run].astimezone(timezone.utc)
+        when = runs[run].astimezone(UTC)
         if remaining_last > 0:
             keep.add(run)
             remaining_last -= 1

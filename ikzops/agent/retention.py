@@ -24,17 +24,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import restic
-from .backup_job import run
+from .execute import log, run
+from .fileio import write_atomic
 from .policy import kept
 
 CONFIG = "/etc/ikzops/retention.json"
 
 
 def received(path: str, snapshot_id: str) -> datetime:
-    return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, timezone.utc)
+    return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, UTC)
 
 
 def misdated(snapshots: list[dict], arrived: dict[str, datetime]) -> list[str]:
@@ -70,7 +71,7 @@ def main(argv: list[str]) -> int:
     with open(argv[0] if argv else CONFIG, encoding="utf-8") as handle:
         config = json.load(handle)
     status = 0
-    report = {"started": datetime.now(timezone.utc).isoformat(), "repositories": {}}
+    report = {"started": datetime.now(UTC).isoformat(), "repositories": {}}
     for entry in config["repositories"]:
         repo = restic.Repository(url=entry["path"], password_file=entry["password_file"],
                                  cache_dir=os.path.join(config["state_dir"], "cache"))
@@ -84,16 +85,14 @@ def main(argv: list[str]) -> int:
         report["repositories"][entry["job"]] = outcome
         if outcome["status"] != "ok":
             status = 1
-            print(f"{entry['job']}: FAILED {outcome['error']}", file=sys.stderr)
+            log(f"{entry['job']}: FAILED {outcome['error']}")
             continue
-        print(f"{entry['job']}: kept {outcome['kept']}, forgot {outcome['removed']} snapshot(s), pruned", file=sys.stderr)
+        log(f"{entry['job']}: kept {outcome['kept']}, forgot {outcome['removed']} snapshot(s), pruned")
         for line in outcome["misdated"]:
-            print(f"{entry['job']}: snapshot dated after it arrived (client clock wrong or forged): {line}",
-                  file=sys.stderr)
-    report["finished"] = datetime.now(timezone.utc).isoformat()
+            log(f"{entry['job']}: snapshot dated after it arrived (client clock wrong or forged): {line}")
+    report["finished"] = datetime.now(UTC).isoformat()
     os.makedirs(config["state_dir"], mode=0o700, exist_ok=True)
-    with open(os.path.join(config["state_dir"], "last-run.json"), "w", encoding="utf-8") as handle:
-        json.dump(report, handle, indent=2)
+    write_atomic(os.path.join(config["state_dir"], "last-run.json"), json.dumps(report, indent=2))
     return status
 
 

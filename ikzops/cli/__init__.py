@@ -9,8 +9,8 @@ import sys
 import click
 
 from ikzops import __version__
-from ikzops.cli.console import console, err_console
 from ikzops.cli.backup import backup
+from ikzops.cli.console import console, err_console
 from ikzops.cli.deploy import deploy
 from ikzops.cli.drill import drill
 from ikzops.cli.inventory import inventory

@@ -7,7 +7,6 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
-from ikzops.errors import ExitCode
 from ikzops.orchestrate import deploy as orchestrator
 
 
@@ -39,11 +38,13 @@ def deploy(inventory_path: str, only: tuple[str, ...], limit: tuple[str, ...], d
             table.add_row(host, "\n".join(names))
         console.print(table)
     verb = "would change" if dry else "changed"
-    if report.errors:
+    if report.errors or report.exit_code:
         for line in report.errors:
             err_console.print(f"[bold red]error:[/] {line}")
-        unreachable = any("connect" in line.lower() for line in report.errors)
-        click.get_current_context().exit(ExitCode.UNREACHABLE if unreachable else ExitCode.CONFIG)
+        for host in report.unreachable:
+            if not any(line.startswith(f"{host}:") for line in report.errors):
+                err_console.print(f"[bold red]error:[/] {host}: could not connect")
+        click.get_current_context().exit(report.exit_code)
     if report.changes:
         console.print(f"[yellow]{report.changes} operation(s) {verb}[/] on {len(changes)} host(s)")
     else:

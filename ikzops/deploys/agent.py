@@ -1,26 +1,34 @@
-"""The ikzops agent (``ikzops/agent/``) on a managed host."""
+"""The ikzops agent (``ikzops/agent/``) on every host that runs it: repository hosts,
+clients and monitors. Its own deploy, so that its operations carry one name wherever
+they are listed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pyinfra import host
+from pyinfra.api import deploy
 from pyinfra.operations import files
 
-from ikzops.backup import layout
+from ikzops import layout
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
-AGENT_MODULES = (
-    "__init__.py", "restic.py", "metrics.py", "watchdog.py", "backup_job.py", "policy.py", "retention.py",
-    "drill_check.py", "pg_scratch.py", "alert_sink.py",
-)
+ROLES = ("repository", "client", "monitor")
 
 
-def install_agent() -> list:
-    files.directory(name="ikzops agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
-    return [
+def modules() -> list[str]:
+    """Every module of the agent package (standard library only, so each one is needed there)."""
+
+    return sorted(path.name for path in AGENT_SOURCE.glob("*.py"))
+
+
+@deploy("ikzops: agent")
+def agent() -> None:
+    if not any(role in host.groups for role in ROLES):
+        return
+    files.directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
+    for module in modules():
         files.put(
-            name="ikzops agent module", src=str(AGENT_SOURCE / module),
+            name=f"agent module {module}", src=str(AGENT_SOURCE / module),
             dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
         )
-        for module in AGENT_MODULES
-    ]

@@ -13,13 +13,12 @@ from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
 from pyinfra.operations.util import any_changed
 
-from ikzops import templates
-from ikzops.backup import credentials, layout, pki
-from ikzops.deploys.agent import install_agent
+from ikzops import layout, templates
 from ikzops.deploys.context import partnership
 from ikzops.monitoring.config import alertmanager_values, prometheus_values, rules_values
 from ikzops.operations.checked import install_checked
-from ikzops.secrets import SecretStore
+from ikzops.secrets import credentials, pki
+from ikzops.secrets.store import SecretStore
 
 IKZ_DIR = "/etc/prometheus/ikzops"
 
@@ -44,7 +43,6 @@ def monitor() -> None:
     p = partnership()
     store = SecretStore(p.name)
     apt.packages(name="Install Prometheus, Alertmanager", packages=["prometheus", "prometheus-alertmanager", "python3"])
-    install_agent()
     files.directory(name="ikzops Prometheus directory", path=IKZ_DIR, user="root", group="prometheus", mode="0750")
     files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)),
               dest=f"{IKZ_DIR}/ca.crt", mode="0644")

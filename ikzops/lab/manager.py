@@ -35,11 +35,25 @@ class UpResult:
 
 
 def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: float = 180) -> UpResult:
+    """Bring the lab up, step by step; each step keeps what already is as it should be."""
+
     started = time.monotonic()
     topo = load_topology(inventory)
     state = LabState.default()
     state.ensure()
+    _host_packages(progress)
+    _docker_daemon(progress, state)
+    image = _images(progress)
+    with progress.step(f"network {topo.network} ({topo.subnet})") as step:
+        step.done(*_ensure_network(topo))
+    with progress.step(f"containers ({len(topo.hosts)})") as step:
+        step.done("ready", _ensure_containers(topo, image, state.lab_id()))
+    _ssh_access(progress, state, topo, timeout)
+    readiness = _wait_ready(progress, state, topo, timeout)
+    return UpResult(topo, readiness, time.monotonic() - started)
 
+
+def _host_packages(progress: Progress) -> None:
     with progress.step("host packages (docker.io, mmdebstrap)") as step:
         missing = daemon.missing_packages()
         if missing:
@@ -48,6 +62,8 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
         else:
             step.done("present")
 
+
+def _docker_daemon(progress: Progress, state: LabState) -> None:
     with progress.step("docker daemon") as step:
         if daemon.is_running():
             step.done("running")
@@ -55,6 +71,10 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
             stale = daemon.remove_stale_pid_files()
             daemon.start(state)
             step.done("started", f"removed stale {', '.join(map(str, stale))}" if stale else "")
+
+
+def _images(progress: Progress) -> str:
+    """The base and the target image, built only when their recipe changed; the target's tag."""
 
     base = images.base_recipe()
     with progress.step(f"base image ({base.description})") as step:
@@ -64,7 +84,6 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
             progress.wait("mmdebstrap is bootstrapping Debian from the archive")
             images.build_base(base)
             step.done("built", base.tag)
-
     target = images.target_recipe(base.tag)
     with progress.step(f"target image ({target.description})") as step:
         if docker.image_exists(target.tag):
@@ -73,12 +92,11 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
             progress.wait("installing restic, rest-server, tgt, prometheus, postgresql ...")
             images.build_target(target, base.tag)
             step.done("built", target.tag)
+    return target.tag
 
-    with progress.step(f"network {topo.network} ({topo.subnet})") as step:
-        step.done(*_ensure_network(topo))
 
-    with progress.step(f"containers ({len(topo.hosts)})") as step:
-        step.done("ready", _ensure_containers(topo, target.tag, state.lab_id()))
+def _ssh_access(progress: Progress, state: LabState, topo: Topology, timeout: float) -> None:
+    """The lab's key authorized on every host, every host's key pinned in known_hosts."""
 
     with progress.step("SSH key and known_hosts") as step:
         created = state.ensure_key()
@@ -90,6 +108,8 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
         write_known_hosts(state, host_keys)
         step.done("created" if created else "kept", str(state.root))
 
+
+def _wait_ready(progress: Progress, state: LabState, topo: Topology, timeout: float) -> list[Readiness]:
     with progress.step("hosts answer over SSH, systemd booted") as step:
         progress.wait("waiting for sshd and systemd on every host")
         readiness = wait_all(state, topo.hosts, timeout)
@@ -98,8 +118,7 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
             details = "; ".join(f"{r.host}: {r.system_state} {r.error}".strip() for r in bad)
             raise UnreachableError(f"lab hosts not ready: {details}", hint="see `ikzops lab status`")
         step.done("ready", ", ".join(f"{r.host} {r.system_state}" for r in readiness))
-
-    return UpResult(topo, readiness, time.monotonic() - started)
+    return readiness
 
 
 def _ensure_network(topo: Topology) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from ikzops import execute, templates
 from ikzops.execute import Command
 from ikzops.model import loader
 from ikzops.progress import Progress
-from ikzops.remote import connect
+from ikzops.runners.ssh import connect
 
 FILES_PER_CLIENT = 60
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import paramiko
 
-from ikzops.lab.state import LabState, write_secret
+from ikzops.lab.state import LabState
 from ikzops.lab.topology import LabHost
+from ikzops.state import write_secret
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def write_known_hosts(state: LabState, host_keys: dict[LabHost, str]) -> None:
     write_secret(state.known_hosts, "\n".join(lines) + "\n")
 
 
-def connect(state: LabState, host: LabHost, timeout: float = 5) -> paramiko.SSHClient:
+def open_client(state: LabState, host: LabHost, timeout: float = 5) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     client.load_host_keys(str(state.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
@@ -52,8 +52,8 @@ def wait_ready(state: LabState, host: LabHost, timeout: float) -> Readiness:
     error = ""
     while time.monotonic() < deadline:
         try:
-            client = connect(state, host)
-        except (OSError, socket.timeout, paramiko.SSHException) as exc:
+            client = open_client(state, host)
+        except (TimeoutError, OSError, paramiko.SSHException) as exc:
             error = f"{type(exc).__name__}: {exc}"
             time.sleep(0.5)
             continue

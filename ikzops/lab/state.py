@@ -1,12 +1,11 @@
-"""The lab's state folder: SSH key, pinned known_hosts, dockerd bookkeeping. Never in git.
+"""The lab's own part of the state folder: SSH key, pinned known_hosts, dockerd bookkeeping.
 
-Default ``<checkout>/.state/lab``; ``IKZOPS_STATE_DIR`` moves it (the lab inventory
-reads the same variable). Every file holding a secret is created mode 0600.
+``<state folder>/lab`` (:func:`ikzops.state.state_root`; ``IKZOPS_STATE_DIR`` moves it,
+and the lab inventory reads the same variable). Every file holding a secret is 0600.
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-
-def state_root() -> Path:
-    env = os.environ.get("IKZOPS_STATE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / ".state"
+from ikzops.state import state_root, write_secret
 
 
 @dataclass(frozen=True)
@@ -87,17 +81,3 @@ class LabState:
         self.public_key.write_bytes(public + b" ikzops-lab\n")
         return True
 
-
-def write_secret(path: Path, content: bytes | str) -> None:
-    """Write ``content`` to ``path`` with mode 0600 from the first byte on."""
-
-    data = content.encode() if isinstance(content, str) else content
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)

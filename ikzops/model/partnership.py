@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ikzops.errors import ConfigError
 from ikzops.model.schema import JobSpec, LunSpec, MonitoringSpec, PoolSpec, RepositorySpec, SiteSpec
 
 
@@ -75,6 +76,33 @@ class Partnership:
         """The repository host of ``site`` (validation guarantees one exists where needed)."""
 
         return self.hosts_with("repository", site)[0]
+
+    def select_jobs(self, names: tuple[str, ...] | list[str] = ()) -> list[Job]:
+        """The jobs called ``names`` (all jobs when none is named); an unknown name is a usage error."""
+
+        unknown = [n for n in names if n not in self.jobs]
+        if unknown:
+            raise ConfigError(f"unknown job(s) {', '.join(unknown)}; jobs: {', '.join(self.jobs)}")
+        return [self.jobs[n] for n in names] if names else list(self.jobs.values())
+
+    def check_sites(self, names: tuple[str, ...] | list[str]) -> None:
+        unknown = [s for s in names if s not in self.sites]
+        if unknown:
+            raise ConfigError(f"unknown site(s) {', '.join(unknown)}; sites: {', '.join(self.sites)}")
+
+    def jobs_of_client(self, client: str) -> list[Job]:
+        """The jobs whose data is on ``client``."""
+
+        return [job for job in self.jobs.values() if job.client == client]
+
+    def jobs_landing_on(self, repository_host: str) -> list[Job]:
+        """The jobs with a copy on ``repository_host`` (its site's repository host)."""
+
+        site = self.hosts[repository_host].site
+        return [
+            job for job in self.jobs.values()
+            if site in job.destinations and self.repository_host(site).name == repository_host
+        ]
 
     def backup_matrix(self) -> dict[str, dict[str, str]]:
         """``{job: {site: "own" | "copy" | ""}}``: which site's data lands where."""

@@ -105,6 +105,6 @@ def longest_gap(expression: str) -> timedelta:
     fires = sorted(fire_seconds(expression))
     if not fires:
         raise ScheduleError(f"schedule {expression!r} never fires")
-    gaps = [b - a for a, b in zip(fires, fires[1:])]
+    gaps = [b - a for a, b in zip(fires, fires[1:], strict=False)]
     gaps.append(fires[0] + _SECONDS_PER_WEEK - fires[-1])
     return timedelta(seconds=max(gaps))

@@ -87,7 +87,7 @@ def _follow(node: ast.expr, path: tuple[PathPart, ...]) -> int:
     for part in path:
         child = None
         if isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == part:
                     child = value
                     line = key.lineno

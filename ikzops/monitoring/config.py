@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ikzops.backup import credentials, layout
+from ikzops import layout
 from ikzops.model.partnership import Partnership
 from ikzops.model.units import format_duration
+from ikzops.secrets import credentials
 
 
 def _prom_duration(value) -> str:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from ikzops import execute
-from ikzops.backup import layout
+from ikzops import layout
+from ikzops.runners.ssh import write_file
 
 
 def publish(machine, name: str, content: str) -> None:
-    """Write ``<textfile dir>/<name>`` via a temporary file; skip hosts without node_exporter's directory."""
+    """Write ``<textfile dir>/<name>``; skip hosts without node_exporter's directory."""
 
-    path = f"{layout.METRICS_DIR}/{name}"
-    execute.run_remote_shell(
-        machine, f"test -d {layout.METRICS_DIR} && cat > {path}.tmp && chmod 644 {path}.tmp && mv {path}.tmp {path}",
-        f"write {name}", stdin=content,
-    )
+    write_file(machine, f"{layout.METRICS_DIR}/{name}", content, mode="0644", purpose=f"write {name}",
+               only_into=layout.METRICS_DIR)

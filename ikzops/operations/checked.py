@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shlex
-
 from pyinfra import host
-from pyinfra.api import operation
+from pyinfra.api import QuoteString, StringCommand, operation
 from pyinfra.facts.files import Sha256File
 
 
@@ -20,5 +18,5 @@ def install_checked(candidate: str, live: str, check: str, mode: str = "0644", g
     if host.get_fact(Sha256File, path=candidate) == host.get_fact(Sha256File, path=live):
         host.noop(f"{live} is up to date")
         return
-    yield (f"{check} && install -m {mode} -o root -g {shlex.quote(group)} "
-           f"{shlex.quote(candidate)} {shlex.quote(live)}")
+    yield StringCommand(check, "&&", "install", "-m", mode, "-o", "root", "-g", QuoteString(group),
+                        QuoteString(candidate), QuoteString(live))

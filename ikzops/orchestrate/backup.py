@@ -11,14 +11,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from ikzops import execute
-from ikzops.backup import layout
-from ikzops.errors import ConfigError, ExitCode, IkzopsError
+from ikzops import execute, layout
+from ikzops.errors import ExitCode, IkzopsError, worst
 from ikzops.execute import Command
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.progress import Progress
-from ikzops.remote import connect
+from ikzops.runners.ssh import connect
 
 
 @dataclass
@@ -40,13 +39,6 @@ class JobRun:
         # a destination failed (the others may have the backup): a finding; no
         # destination was even tried (hook, config, missing path): could not run
         return ExitCode.FINDING if self.destinations else ExitCode.CONFIG
-
-
-def select_jobs(p: Partnership, names: tuple[str, ...]) -> list[Job]:
-    unknown = [n for n in names if n not in p.jobs]
-    if unknown:
-        raise ConfigError(f"unknown job(s) {', '.join(unknown)}; jobs: {', '.join(p.jobs)}")
-    return [p.jobs[n] for n in names] if names else list(p.jobs.values())
 
 
 def start_unit(job: str) -> Command:
@@ -83,7 +75,7 @@ def _run_client(p: Partnership, client: str, jobs: list[Job], progress: Progress
 
 def backup(inventory: str, jobs: tuple[str, ...], progress: Progress) -> list[JobRun]:
     p = loader.load(inventory)
-    selected = select_jobs(p, jobs)
+    selected = p.select_jobs(jobs)
     by_client: dict[str, list[Job]] = {}
     for job in selected:
         by_client.setdefault(job.client, []).append(job)
@@ -93,8 +85,4 @@ def backup(inventory: str, jobs: tuple[str, ...], progress: Progress) -> list[Jo
 
 
 def exit_code(runs: list[JobRun]) -> ExitCode:
-    codes = {run.exit_code for run in runs}
-    for code in (ExitCode.CONFIG, ExitCode.UNREACHABLE, ExitCode.FINDING):
-        if code in codes:
-            return code
-    return ExitCode.OK
+    return worst(run.exit_code for run in runs)

@@ -17,22 +17,20 @@ import shlex
 import socket
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ikzops import execute, templates
+from ikzops import execute, layout, templates
 from ikzops.agent import restic
-from ikzops.agent.metrics import render_drill
-from ikzops.backup import layout
-from ikzops.errors import ConfigError, ExitCode, IkzopsError
-from ikzops.lab.state import state_root
+from ikzops.errors import ConfigError, ExitCode, IkzopsError, worst
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.monitoring import textfile
-from ikzops.orchestrate.backup import select_jobs
+from ikzops.monitoring.metrics import render_drill
 from ikzops.progress import Progress
-from ikzops.remote import connect
-from ikzops.restic import runner
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect
+from ikzops.state import state_root
 
 JSON_VERSION = 1
 
@@ -88,8 +86,8 @@ _SWEEP = (
 
 
 def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, progress: Progress) -> DrillResult:
-    destination = next(d for d in layout.destinations(p, job) if d.site == site)
-    now = datetime.now(timezone.utc)
+    destination = layout.destination(p, job, site)
+    now = datetime.now(UTC)
     result = DrillResult(
         id=f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}", job=job.name, client=job.client,
         home_site=job.site, from_site=site, host=destination.host,
@@ -123,60 +121,83 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
             result.fail(exc.message)
         if result.verdict != "unreachable":
             result.verdict = "passed" if not result.reasons else "failed"
-        result.finished = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        result.finished = datetime.now(UTC).isoformat(timespec="seconds")
         step.done(result.verdict, "; ".join(result.reasons))
     return result
 
 
 def _restore_and_check(machine, result: DrillResult, job: Job, destination, snapshot: str | None, progress) -> None:
     repo = layout.local_repository(job, destination)
-    listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
-                        as_user=layout.REPOSITORY_USER)
-    if listed.returncode != 0:
-        result.fail(f"cannot list snapshots at {destination.site}: {restic.meaning(listed.returncode)}: "
-                    f"{restic.error_text(listed.stderr)}")
+    if not _choose_snapshot(machine, result, repo, job, destination, snapshot):
         return
-    snaps = restic.parse_snapshots(listed.stdout)
-    if snapshot:
-        snaps = [s for s in snaps if s["id"].startswith(snapshot) or s.get("short_id") == snapshot]
-    if not snaps:
+    _sweep_orphans(machine, result)
+    # one round trip: the scratch directory (traversable: the restore runs as the
+    # rest-server's user, the scratch database as postgres) and the restore target
+    scratch = execute.run_remote_shell(
+        machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
+                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && echo \"$d\"",
+        "create the scratch directory", check=True)
+    result.scratch = scratch.stdout.strip()
+    target = f"{result.scratch}/restore"
+    if not _restore(machine, result, repo, target, job, destination, progress):
+        return
+    _compare(machine, result, target, job, progress)
+    if job.spec.hooks.postgresql:
+        _check_databases(machine, result, target, job, progress)
+    result.total_seconds = round(result.restore_seconds + result.check_seconds + result.database_seconds, 3)
+    if result.restore_seconds:
+        result.throughput_mb_s = round(result.bytes / 1e6 / result.restore_seconds, 2)
+    if result.total_seconds > result.rto_seconds:
+        result.fail(f"RTO exceeded: restore and checks took {result.total_seconds:.0f} s, the RTO is {result.rto_seconds:.0f} s")
+
+
+def _choose_snapshot(machine, result: DrillResult, repo, job: Job, destination, snapshot: str | None) -> bool:
+    """The snapshot to drill: ``snapshot``, or the newest that is not dated in the future."""
+
+    found = runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER)
+    if found.error:
+        result.fail(f"cannot list snapshots at {destination.site}: {found.error}")
+        return False
+    candidates = found.matching(snapshot) if snapshot else found.all
+    if not candidates:
         result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
-        return
-    # a snapshot dated in the future (a client's wrong clock, a forged one) is not "the newest"
-    now = datetime.now(timezone.utc)
-    plausible = [s for s in snaps if not restic.claims_after(s, now)] or snaps
-    chosen = max(plausible, key=lambda s: restic.snapshot_time(s["time"]))
+        return False
+    chosen = runner.Snapshots(candidates, found.now).newest() or max(
+        candidates, key=lambda s: restic.snapshot_time(s["time"]))
     result.snapshot = chosen["id"]
     taken = restic.snapshot_time(chosen["time"])
     result.snapshot_time = taken.isoformat(timespec="seconds")
     result.data_age_seconds = round((datetime.fromisoformat(result.started) - taken).total_seconds(), 1)
     if result.data_age_seconds > result.rpo_seconds:
         result.warnings.append(f"the restored data is {result.data_age_seconds / 3600:.1f} h old, more than the RPO")
+    return True
 
+
+def _sweep_orphans(machine, result: DrillResult) -> None:
     swept = execute.run_remote_shell(machine, _SWEEP, "remove scratch directories of interrupted drills").stdout.split()
     if swept:
         result.warnings.append(f"removed {len(swept)} scratch director(ies) left by interrupted drills: {', '.join(swept)}")
 
-    # one round trip: the scratch directory (traversable: the restore runs as the
-    # rest-server's user, the scratch database as postgres) and the restore target
-    scratch = execute.run_remote_shell(machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
-                           f"install -d -o {layout.REPOSITORY_USER} -m 700 \"$d/restore\" && echo \"$d\"",
-                  "create the scratch directory", check=True)
-    result.scratch = scratch.stdout.strip()
-    target = f"{result.scratch}/restore"
 
+def _restore(machine, result: DrillResult, repo, target: str, job: Job, destination, progress) -> bool:
     clock = time.monotonic()
     progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}")
     restored = runner.run(machine, restic.restore(repo, result.snapshot, target), check=False,
-                          as_user=layout.REPOSITORY_USER, timeout=max(3600, 4 * result.rto_seconds))
+                          as_user=layout.REST_SERVER_USER, timeout=max(3600, 4 * result.rto_seconds))
     result.restore_seconds = round(time.monotonic() - clock, 3)
     if restored.returncode != 0:
         result.fail(f"restore failed: {restic.meaning(restored.returncode)}: {restic.error_text(restored.stderr)}")
-        return
+        return False
+    return True
+
+
+def _compare(machine, result: DrillResult, target: str, job: Job, progress) -> None:
+    """Every restored file against the manifest recorded at backup time."""
 
     clock = time.monotonic()
     progress.wait(f"comparing every file of {job.name} with its manifest")
-    checked = execute.run_remote_shell(machine, _agent("drill_check", target, f"{layout.MANIFEST_DIR}/{job.name}.tsv"), "compare with the manifest")
+    checked = execute.run_remote_shell(machine, _agent("drill_check", target, layout.manifest_path(job.name)),
+                                       "compare with the manifest")
     result.check_seconds = round(time.monotonic() - clock, 3)
     try:
         verdict = json.loads(checked.stdout)
@@ -190,31 +211,29 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     if result.mismatched:
         result.fail(f"{result.mismatched} file(s) differ from the manifest")
 
-    if job.spec.hooks.postgresql:
-        clock = time.monotonic()
-        progress.wait("loading the database dumps into a scratch PostgreSQL")
-        loaded = execute.run_remote_shell(machine, _agent("pg_scratch", f"{target}{layout.DUMP_DIR}/{job.name}/postgresql", f"{result.scratch}/pg"),
-                     "load the dumps into a scratch database")
-        result.database_seconds = round(time.monotonic() - clock, 3)
-        try:
-            result.databases = json.loads(loaded.stdout)
-        except ValueError:
-            result.fail(f"the database check did not run: {loaded.stderr.strip()[-300:]}")
-        else:
-            if result.databases.get("error"):
-                result.fail(f"database check: {result.databases['error']}")
-            for name in job.spec.hooks.postgresql.databases:
-                entry = result.databases.get("databases", {}).get(name)
-                if not entry or not entry.get("loaded"):
-                    result.fail(f"database {name} did not load: {(entry or {}).get('error', 'no dump restored')}")
-                elif not entry["tables"]:
-                    result.warnings.append(f"database {name} loaded but has no tables")
 
-    result.total_seconds = round(result.restore_seconds + result.check_seconds + result.database_seconds, 3)
-    if result.restore_seconds:
-        result.throughput_mb_s = round(result.bytes / 1e6 / result.restore_seconds, 2)
-    if result.total_seconds > result.rto_seconds:
-        result.fail(f"RTO exceeded: restore and checks took {result.total_seconds:.0f} s, the RTO is {result.rto_seconds:.0f} s")
+def _check_databases(machine, result: DrillResult, target: str, job: Job, progress) -> None:
+    """Load the restored dumps into a scratch PostgreSQL and count every table's rows."""
+
+    clock = time.monotonic()
+    progress.wait("loading the database dumps into a scratch PostgreSQL")
+    loaded = execute.run_remote_shell(
+        machine, _agent("pg_scratch", f"{target}{layout.DUMP_DIR}/{job.name}/postgresql", f"{result.scratch}/pg"),
+        "load the dumps into a scratch database")
+    result.database_seconds = round(time.monotonic() - clock, 3)
+    try:
+        result.databases = json.loads(loaded.stdout)
+    except ValueError:
+        result.fail(f"the database check did not run: {loaded.stderr.strip()[-300:]}")
+        return
+    if result.databases.get("error"):
+        result.fail(f"database check: {result.databases['error']}")
+    for name in job.spec.hooks.postgresql.databases:
+        entry = result.databases.get("databases", {}).get(name)
+        if not entry or not entry.get("loaded"):
+            result.fail(f"database {name} did not load: {(entry or {}).get('error', 'no dump restored')}")
+        elif not entry["tables"]:
+            result.warnings.append(f"database {name} loaded but has no tables")
 
 
 def reports_dir(p: Partnership, override: str | None) -> Path:
@@ -239,7 +258,7 @@ def plan(p: Partnership, jobs: tuple[str, ...], from_site: str | None, every_sit
     if from_site and from_site not in p.sites:
         raise ConfigError(f"unknown site {from_site!r}; sites: {', '.join(p.sites)}")
     pairs = []
-    for job in select_jobs(p, jobs):
+    for job in p.select_jobs(jobs):
         if from_site:
             if from_site not in job.destinations:
                 if jobs:
@@ -281,10 +300,8 @@ def history(inventory: str, report: str | None = None) -> list[dict]:
     return entries
 
 
+VERDICT_CODES = {"passed": ExitCode.OK, "failed": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}
+
+
 def exit_code(results: list[DrillResult]) -> ExitCode:
-    verdicts = {r.verdict for r in results}
-    if "failed" in verdicts:
-        return ExitCode.FINDING
-    if "unreachable" in verdicts:
-        return ExitCode.UNREACHABLE
-    return ExitCode.OK
+    return worst(VERDICT_CODES[r.verdict] for r in results)

@@ -22,24 +22,23 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from ikzops import execute
+from ikzops import execute, layout
 from ikzops.agent import restic
-from ikzops.agent.metrics import render_verify
 from ikzops.agent.policy import kept
-from ikzops.backup import layout
-from ikzops.errors import ConfigError, ExitCode, IkzopsError
+from ikzops.errors import ExitCode, IkzopsError, worst
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schema import Retention
 from ikzops.model.units import format_duration, format_seconds
 from ikzops.monitoring import textfile
-from ikzops.orchestrate.backup import select_jobs
-from ikzops.remote import connect
-from ikzops.restic import runner
+from ikzops.monitoring.metrics import render_verify
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect, write_file
 
 JSON_VERSION = 1
+STATUS_CODES = {"ok": ExitCode.OK, "finding": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}
 
 
 @dataclass
@@ -92,12 +91,7 @@ class VerifyReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        statuses = {r.status for r in self.repositories}
-        if "finding" in statuses:
-            return ExitCode.FINDING
-        if "unreachable" in statuses:
-            return ExitCode.UNREACHABLE
-        return ExitCode.OK
+        return worst(STATUS_CODES[r.status] for r in self.repositories)
 
     def as_json(self) -> dict:
         return {
@@ -128,53 +122,63 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
         return
     # locks of processes that died (an interrupted drill, check or backup) would fail what follows
-    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REPOSITORY_USER)
-    listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job.name}"]), check=False,
-                        as_user=layout.REPOSITORY_USER)
-    if listed.returncode != 0:
-        status.finding(f"cannot list snapshots: {restic.meaning(listed.returncode)}: {restic.error_text(listed.stderr)}")
-    else:
-        snaps = restic.parse_snapshots(listed.stdout)
-        status.snapshots = len(snaps)
-        status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snaps}
-        future = [s for s in snaps if restic.claims_after(s, now)]
-        if future:
-            status.finding(
-                f"{len(future)} snapshot(s) dated in the future (up to {max(s['time'][:19] for s in future)}): "
-                "a client's clock is wrong or a snapshot was forged; retention keeps it until an operator forgets it"
-            )
-        plausible = [restic.snapshot_time(s["time"]) for s in snaps if s not in future]
-        if plausible:
-            newest = max(plausible)
-            status.newest_snapshot = newest.isoformat()
-            status.age_seconds = round((now - newest).total_seconds(), 1)
-            if status.age_seconds > status.rpo_seconds:
-                status.finding(
-                    f"stale: newest snapshot is {format_duration(now - newest)} old, RPO is {format_duration(job.spec.rpo)}"
-                )
-        else:
-            status.finding("no snapshot of this job")
-
+    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
+    _freshness(status, runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER, now=now), job)
     state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
-    state_text = execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor").stdout
-    state = json.loads(state_text or "{}")
-    cursor = int(state.get("cursor", 0)) % subsets
-    part = cursor + 1
+    state = json.loads(execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'",
+                                                "read the check cursor").stdout or "{}")
+    _integrity(machine, status, repo, destination, state, subsets=subsets, full=full)
+    _size(machine, status, destination, state)
+    state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
+
+
+def _freshness(status: RepoStatus, snapshots: runner.Snapshots, job: Job) -> None:
+    """How many snapshots, the newest plausible one against the RPO, future-dated ones named."""
+
+    if snapshots.error:
+        status.finding(f"cannot list snapshots: {snapshots.error}")
+        return
+    status.snapshots = len(snapshots.all)
+    status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snapshots.all}
+    future = snapshots.future
+    if future:
+        status.finding(
+            f"{len(future)} snapshot(s) dated in the future (up to {max(s['time'][:19] for s in future)}): "
+            "a client's clock is wrong or a snapshot was forged; retention keeps it until an operator forgets it"
+        )
+    newest = snapshots.newest()
+    if newest is None:
+        status.finding("no snapshot of this job")
+        return
+    taken = restic.snapshot_time(newest["time"])
+    status.newest_snapshot = taken.isoformat()
+    status.age_seconds = round((snapshots.now - taken).total_seconds(), 1)
+    if status.age_seconds > status.rpo_seconds:
+        status.finding(
+            f"stale: newest snapshot is {format_duration(snapshots.now - taken)} old, RPO is {format_duration(job.spec.rpo)}"
+        )
+
+
+def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination: layout.Destination, state: dict, *,
+               subsets: int, full: bool) -> None:
+    """``restic check`` of the next subset (or all data); the cursor in ``state`` moves on success."""
+
+    part = int(state.get("cursor", 0)) % subsets + 1
     status.check = CheckResult(subset="all" if full else f"{part}/{subsets}", of=subsets,
                                last_full_pass=state.get("last_full_pass"))
     checked = runner.run(machine, restic.check(repo, subset=None if full else f"{part}/{subsets}", read_all=full),
-                         check=False, as_user=layout.REPOSITORY_USER, timeout=6 * 3600)
-    status.check.ok = checked.returncode == 0
+                         check=False, as_user=layout.REST_SERVER_USER, timeout=6 * 3600)
     locked = checked.returncode == 11 or "unlock" in checked.stderr and "lock" in checked.stderr
     if locked:
-        status.check.ok = None
         status.check.error = restic.error_text(checked.stderr)
         status.finding("not checked: the repository stayed locked by a running backup, check or drill "
                        f"(on {destination.host}: `restic -r {destination.path} list locks`)")
     elif checked.returncode == 0:
+        status.check.ok = True
         state["cursor"] = 0 if full else part
         if full or part == subsets:
-            state["last_full_pass"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            state["last_full_pass"] = datetime.now(UTC).isoformat(timespec="seconds")
     else:
         status.check.ok = False
         detail = restic.error_text(checked.stderr) or restic.error_text(checked.stdout)
@@ -183,15 +187,14 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
     status.check.cursor = int(state.get("cursor", 0))
     status.check.last_full_pass = state.get("last_full_pass")
 
+
+def _size(machine, status: RepoStatus, destination: layout.Destination, state: dict) -> None:
     size = execute.run_remote_shell(machine, f"du -sb {destination.path} | cut -f1", "measure the repository").stdout.strip()
     if size.isdigit():
         status.size_bytes = int(size)
         if "size_bytes" in state:
             status.growth_bytes = status.size_bytes - int(state["size_bytes"])
         state["size_bytes"] = status.size_bytes
-    state["last_verify"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    execute.run_remote_shell(machine, f"umask 077; cat > {state_file}.tmp && mv {state_file}.tmp {state_file}", "save the check cursor",
-        stdin=json.dumps(state))
 
 
 def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
@@ -225,12 +228,10 @@ def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
 def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...] = (), subsets: int = 7,
            full: bool = False, workers: int = 8) -> VerifyReport:
     p = loader.load(inventory)
-    selected = select_jobs(p, jobs)
-    unknown = [s for s in sites if s not in p.sites]
-    if unknown:
-        raise ConfigError(f"unknown site(s) {', '.join(unknown)}; sites: {', '.join(p.sites)}")
+    selected = p.select_jobs(jobs)
+    p.check_sites(sites)
     tasks = [(job, d) for job in selected for d in layout.destinations(p, job) if not sites or d.site in sites]
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     clock = time.monotonic()
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
         statuses = list(pool.map(lambda t: check_repository(p, t[0], t[1], subsets=subsets, full=full, now=started), tasks))

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+
 def files(root, count):
     os.makedirs(root, exist_ok=True)
     for i in range(count):

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ikzops import layout
 from ikzops.agent import restic
-from ikzops.backup import layout
 from ikzops.orchestrate import drill as drills
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from ikzops.restic import runner
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect
 
 #: job -> site -> run id -> bytes
 Runs = dict[str, dict[str, dict[str, int]]]
@@ -44,8 +44,8 @@ class Ledger:
             repo = layout.local_repository(job, destination)
             with connect(self.p.hosts[destination.host]) as machine:
                 listed = runner.run(machine, restic.snapshots(repo, tags=[f"ikz-job={job_name}"]), check=False,
-                                    as_user=layout.REPOSITORY_USER)
-                checked = runner.run(machine, restic.check(repo), check=False, as_user=layout.REPOSITORY_USER)
+                                    as_user=layout.REST_SERVER_USER)
+                checked = runner.run(machine, restic.check(repo), check=False, as_user=layout.REST_SERVER_USER)
             runs = {
                 restic.tag_value(s, "ikz-run") or s["id"]: int((s.get("summary") or {}).get("total_bytes_processed", 0))
                 for s in restic.parse_snapshots(listed.stdout)
@@ -72,7 +72,5 @@ class Ledger:
     def restorable(self, job: str, sites: dict[str, Site]) -> bool:
         """Does some site restore the job's newest snapshot byte for byte (a drill, own site included)?"""
 
-        for site in sites:
-            if drills.drill_one(self.p, self.p.jobs[job], site, snapshot=None, progress=Recorder()).verdict == "passed":
-                return True
-        return False
+        return any(drills.drill_one(self.p, self.p.jobs[job], site, snapshot=None, progress=Recorder()).verdict == "passed"
+                   for site in sites)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -107,7 +107,7 @@ def summarize(cases: list[Case]) -> dict:
         })
     return {
         "version": 1,
-        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "categories": rows,
         "total": {key: sum(r[key] for r in rows) for key in rows[0] if key != "category"},
         "known_gaps": [{"case": c.nodeid, "why": c.reason} for c in cases if c.outcome == "known gap"],

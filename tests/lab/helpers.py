@@ -9,10 +9,9 @@ from pathlib import Path
 
 import testinfra
 
-from ikzops import execute
-from ikzops.backup import layout
+from ikzops import execute, layout
 from ikzops.execute import Result
-from ikzops.remote import connect
+from ikzops.runners.ssh import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = str(ROOT / "inventories/lab.py")
@@ -23,6 +22,18 @@ def on_host(p, host: str, script: str, stdin: str | None = None, check: bool = T
 
     with connect(p.hosts[host]) as machine:
         return execute.run_remote_shell(machine, script, stdin=stdin, check=check)
+
+
+def sh(p, host: str, script: str, stdin: str | None = None, check: bool = True) -> str:
+    """The standard output of a shell script on a lab host (a connection of its own)."""
+
+    return on_host(p, host, script, stdin=stdin, check=check).stdout
+
+
+def sh_on(machine, script: str, check: bool = True) -> str:
+    """The standard output of a shell script over an open connection (many calls in a row)."""
+
+    return execute.run_remote_shell(machine, script, check=check).stdout
 
 
 def lab_inventory_copy(folder: Path, replace: dict[str, str] | None = None, drop_lun: str | None = None) -> Path:

@@ -11,18 +11,18 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from ikzops import layout
 from ikzops.agent import restic
-from ikzops.backup import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.lab.state import state_root
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from ikzops.remote import connect
-from ikzops.restic import runner
-from ikzops.secrets import SecretStore
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, wait_ssh
+from ikzops.runners import restic as runner
+from ikzops.runners.ssh import connect
+from ikzops.secrets.store import SecretStore
+from ikzops.state import state_root
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, sh, sh_on, wait_ssh
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +43,6 @@ def machines(p, deployed):
     yield opened
     for machine in opened.values():
         machine.close()
-
-
-def sh(machine, script: str, check: bool = True) -> str:
-    from ikzops import execute
-    from ikzops.execute import Command
-
-    return execute.run_remote(machine, Command(("sh", "-c", script)), check=check).stdout
 
 
 def snapshots(p, machines, job_name: str, site: str) -> list[dict]:
@@ -77,15 +70,15 @@ def test_restore_from_partner_site_matches_the_manifest(p, runs, machines):
     partner = next(d for d in layout.destinations(p, job) if d.site == "district")
     snapshot = runs["city-files"].destinations["district"]["snapshot_id"]
     client = machines[job.client]
-    sh(client, "rm -rf /tmp/restore-test && mkdir -p /tmp/restore-test")
+    sh_on(client, "rm -rf /tmp/restore-test && mkdir -p /tmp/restore-test")
     runner.run(client, restic.Invocation(
         ("restic", "restore", snapshot, "--target", "/tmp/restore-test"),
         *_env(layout.client_repository(job, partner)),
     ))
-    manifest = sh(client, f"cat /tmp/restore-test{layout.MANIFEST_DIR}/city-files.tsv").splitlines()
+    manifest = sh_on(client, f"cat /tmp/restore-test{layout.MANIFEST_DIR}/city-files.tsv").splitlines()
     assert len(manifest) >= 60
     check = "\n".join(f"{line.split(chr(9))[0]}  /tmp/restore-test{line.split(chr(9))[3]}" for line in manifest)
-    out = sh(client, f"printf '%s\\n' {shlex.quote(check)} | sha256sum --check --quiet && echo all-identical")
+    out = sh_on(client, f"printf '%s\\n' {shlex.quote(check)} | sha256sum --check --quiet && echo all-identical")
     assert out.strip() == "all-identical"
 
 
@@ -99,15 +92,15 @@ def test_postgresql_dump_from_partner_site_loads_into_a_fresh_database(p, runs, 
     partner = next(d for d in layout.destinations(p, job) if d.site == "district")
     snapshot = runs["city-db"].destinations["district"]["snapshot_id"]
     client = machines[job.client]
-    sh(client, "rm -rf /tmp/restore-db && mkdir -p /tmp/restore-db")
+    sh_on(client, "rm -rf /tmp/restore-db && mkdir -p /tmp/restore-db")
     runner.run(client, restic.Invocation(
         ("restic", "restore", snapshot, "--target", "/tmp/restore-db"), *_env(layout.client_repository(job, partner)),
     ))
     dump = f"/tmp/restore-db{layout.DUMP_DIR}/city-db/postgresql/housing.sql"
-    sh(client, "runuser -u postgres -- dropdb --if-exists housing_restored && runuser -u postgres -- createdb housing_restored")
-    sh(client, f"runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d housing_restored < {dump}")
-    count = sh(client, "runuser -u postgres -- psql -qtA -d housing_restored -c 'SELECT count(*), sum(amount) FROM claims'")
-    original = sh(client, "runuser -u postgres -- psql -qtA -d housing -c 'SELECT count(*), sum(amount) FROM claims'")
+    sh_on(client, "runuser -u postgres -- dropdb --if-exists housing_restored && runuser -u postgres -- createdb housing_restored")
+    sh_on(client, f"runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d housing_restored < {dump}")
+    count = sh_on(client, "runuser -u postgres -- psql -qtA -d housing_restored -c 'SELECT count(*), sum(amount) FROM claims'")
+    original = sh_on(client, "runuser -u postgres -- psql -qtA -d housing -c 'SELECT count(*), sum(amount) FROM claims'")
     assert count.strip() == original.strip() and count.startswith("500|")
 
 
@@ -140,7 +133,7 @@ def _curl(machine, user: str, method: str, url: str) -> str:
         f'printf \'user = "%s:%s"\\n\' {shlex.quote(user)} "$(cat {layout.REST_PASSWORD_FILE})" | '
         f"curl -s -o /dev/null -w '%{{http_code}}' --cacert {layout.CA_FILE} -K - -X {method} {shlex.quote(url)}"
     )
-    return sh(machine, script, check=False).strip()
+    return sh_on(machine, script, check=False).strip()
 
 
 @pytest.mark.fault("attack")
@@ -158,7 +151,7 @@ def test_wrong_rest_password_is_refused(p, runs, machines):
     destination = layout.destinations(p, p.jobs["city-files"])[1]
     script = (f"printf 'user = \"city-app:wrong\"\\n' | curl -s -o /dev/null -w '%{{http_code}}' "
               f"--cacert {layout.CA_FILE} -K - https://{destination.address}:{layout.REST_PORT}/city-app/city-files/config")
-    assert sh(machines["city-app"], script, check=False).strip() == "401"
+    assert sh(p, "city-app", script, check=False).strip() == "401"
 
 
 @pytest.mark.fault("attack")
@@ -171,10 +164,10 @@ def test_secrets_appear_in_no_process_list_log_or_git_file(p, deployed, machines
     worker.start()
     while worker.is_alive():  # sample the process lists while the backups run
         for machine in (machines["city-app"], machines["city-san"], machines["district-san"]):
-            seen.append(sh(machine, "ps -eo args"))
+            seen.append(sh_on(machine, "ps -eo args"))
     worker.join()
     for machine in machines.values():
-        seen.append(sh(machine, "journalctl --no-pager -q -o cat 2>/dev/null | tail -n 3000"))
+        seen.append(sh_on(machine, "journalctl --no-pager -q -o cat 2>/dev/null | tail -n 3000"))
     text = "\n".join(seen)
     assert not [v for v in values if v in text]
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
@@ -187,9 +180,9 @@ def test_secrets_appear_in_no_process_list_log_or_git_file(p, deployed, machines
 
 
 def test_secret_files_on_hosts_are_0600(p, deployed, machines):
-    listing = sh(machines["city-app"], f"stat -c '%a %n' {layout.REST_PASSWORD_FILE} {layout.JOB_CONFIG_DIR}/*/repository.password")
+    listing = sh(p, "city-app", f"stat -c '%a %n' {layout.REST_PASSWORD_FILE} {layout.JOB_CONFIG_DIR}/*/repository.password")
     assert all(line.startswith("600 ") for line in listing.splitlines())
-    key = sh(machines["city-san"], "stat -c '%a %U:%G' /etc/restic-rest-server/tls/server.key")
+    key = sh(p, "city-san", "stat -c '%a %U:%G' /etc/restic-rest-server/tls/server.key")
     assert key.strip() == "640 root:restic-rest-server"
 
 
@@ -202,7 +195,7 @@ def test_partner_site_down_own_site_still_gets_the_backup_and_next_run_catches_u
         result = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "city-files"])
         assert result.exit_code == ExitCode.FINDING, result.output
         assert "city-files → district" in result.output
-        report = json.loads(sh(machines["city-app"], f"cat {layout.STATE_DIR}/city-files/last-run.json"))
+        report = json.loads(sh(p, "city-app", f"cat {layout.STATE_DIR}/city-files/last-run.json"))
         assert report["destinations"]["city"]["ok"] is True
         assert report["destinations"]["district"]["ok"] is False
         missed_run = report["run"]
@@ -235,7 +228,8 @@ def test_timer_fires_by_itself_and_both_sites_get_the_snapshot(p, runs, machines
         assert new, "the timer did not fire"
         run_tag = next(t for t in new[0]["tags"] if t.startswith("ikz-run="))
         assert any(run_tag in s["tags"] for s in snapshots(p, machines, "city-files", "city"))
-        journal = sh(machines["city-app"], "journalctl -u ikzops-backup-city-files.timer -u ikzops-backup-city-files.service -o cat --no-pager | tail -5")
+        journal = sh(p, "city-app", "journalctl -u ikzops-backup-city-files.timer -u ikzops-backup-city-files.service "
+                                           "-o cat --no-pager | tail -5")
         assert "ikzops backup job city-files" in journal
     finally:
         assert not deploys.deploy(LAB, only=("backup",), limit=("city-app",)).errors
@@ -258,11 +252,11 @@ def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, 
     kept, removed = restic.parse_forget(plan.stdout)
     assert removed, "the policy should remove something"
     repo_host = machines[p.repository_host("city").name]
-    sh(repo_host, "systemctl start ikzops-retention.service")
+    sh_on(repo_host, "systemctl start ikzops-retention.service")
     after = snapshots(p, machines, "city-files", "city")
     assert {s["id"] for s in after} == set(kept)
     assert max(s["time"] for s in after) == max(s["time"] for s in before)
-    owners = sh(repo_host, f"find {layout.volume(p, 'city-san').path}/city-app -not -user restic-rest-server | head -3")
+    owners = sh_on(repo_host, f"find {layout.volume(p, 'city-san').path}/city-app -not -user restic-rest-server | head -3")
     assert owners.strip() == ""
     check = runner.run(machines[job.client], restic.Invocation(
         ("restic", "check"), *_env(layout.client_repository(job, destination))), check=False)
@@ -280,11 +274,11 @@ def test_before_and_after_hooks_run_around_the_backup(p, runs, machines, tmp_pat
     assert not deploys.deploy(str(hooked), only=("backup",), limit=("district-app",)).errors
     try:
         machine = machines["district-app"]
-        sh(machine, "rm -f /srv/data/.before /var/lib/ikzops/after-hook-ran")
+        sh_on(machine, "rm -f /srv/data/.before /var/lib/ikzops/after-hook-ran")
         run = backups.backup(str(hooked), ("district-files",), Recorder())[0]
         assert run.status == 0
-        assert sh(machine, "test -f /var/lib/ikzops/after-hook-ran && echo ran").strip() == "ran"
-        manifest = sh(machine, f"cat {layout.MANIFEST_DIR}/district-files.tsv")
+        assert sh_on(machine, "test -f /var/lib/ikzops/after-hook-ran && echo ran").strip() == "ran"
+        manifest = sh_on(machine, f"cat {layout.MANIFEST_DIR}/district-files.tsv")
         assert "/srv/data/.before" in manifest  # written by the before hook, so in the backup
     finally:
         assert not deploys.deploy(LAB, only=("backup",), limit=("district-app",)).errors

@@ -5,7 +5,7 @@ so that none can rot unseen; the real runs stay ``python -m bench``. Runs last i
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ def test_every_benchmark_module_is_run_by_python_m_bench():
 
 @pytest.mark.bench_smoke
 def test_every_benchmark_runs_in_smoke_mode(deployed_lab):
-    started = datetime.now(timezone.utc) - timedelta(seconds=1)
+    started = datetime.now(UTC) - timedelta(seconds=1)
     all_benchmarks.main(["--smoke"])
     folder = results_dir(smoke=True)
     for name in all_benchmarks.BENCHMARKS:

@@ -8,15 +8,14 @@ import time
 
 import pytest
 
-from ikzops import templates
-from ikzops.backup import layout
+from ikzops import layout, templates
 from ikzops.lab import manager
 from ikzops.model.schema import MonitoringSpec
 from ikzops.monitoring.config import rules_values
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, ROOT, on_host, wait_for
+from tests.lab.helpers import LAB, ROOT, sh, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +24,10 @@ def deployed(deployed_lab):
     return deploys.deploy(LAB)
 
 
-sh = on_host
 
 
 def alerts(p, monitor: str) -> list[dict]:
-    out = sh(p, monitor, "curl -s localhost:9090/api/v1/alerts").stdout
+    out = sh(p, monitor, "curl -s localhost:9090/api/v1/alerts")
     return json.loads(out)["data"]["alerts"]
 
 
@@ -39,14 +37,14 @@ def test_second_full_deploy_changes_nothing(deployed):
 
 def test_every_monitor_scrapes_every_host_of_every_site(deployed, p):
     for monitor in p.hosts_with("monitor"):
-        targets = json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets").stdout)["data"]["activeTargets"]
+        targets = json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets"))["data"]["activeTargets"]
         nodes = {t["labels"]["instance"]: t for t in targets if t["labels"]["job"] == "node"}
         assert set(nodes) == set(p.hosts)
         assert {t["labels"]["site"] for t in nodes.values()} == set(p.sites)
         repos = [t for t in targets if t["labels"]["job"] == "rest-server"]
         assert len(repos) == len(p.hosts_with("repository"))
-        up = wait_for(lambda: all(
-            t["health"] == "up" for t in json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets").stdout)["data"]["activeTargets"]
+        up = wait_for(lambda name=monitor.name: all(
+            t["health"] == "up" for t in json.loads(sh(p, name, "curl -s localhost:9090/api/v1/targets"))["data"]["activeTargets"]
         ), 30)
         assert up, targets
 
@@ -61,7 +59,7 @@ def test_promtool_unit_tests_cover_every_alert(deployed, p):
     tests = (ROOT / "tests/monitoring/rules_test.yml").read_text()
     alert_names = {line.split(":", 1)[1].strip() for line in rules.splitlines() if line.strip().startswith("- alert:")}
     assert alert_names <= {line.split(":", 1)[1].strip() for line in tests.splitlines() if "alertname:" in line}
-    folder = sh(p, "city-mon", "mktemp -d").stdout.strip()
+    folder = sh(p, "city-mon", "mktemp -d").strip()
     try:
         sh(p, "city-mon", f"cat > {folder}/rules.yml", stdin=rules)
         sh(p, "city-mon", f"cat > {folder}/rules_test.yml", stdin=tests)
@@ -96,7 +94,7 @@ def test_stale_backup_alert_fires_on_both_monitors_and_clears_after_a_backup(dep
     print(f"missed backup to firing alert: {seconds:.0f} s")
 
     def delivered(status: str):
-        sink = sh(p, "city-mon", "cat /var/log/ikzops/alerts.jsonl 2>/dev/null || true").stdout
+        sink = sh(p, "city-mon", "cat /var/log/ikzops/alerts.jsonl 2>/dev/null || true")
         return any(f'"status":"{status}"' in line and "IkzBackupStale" in line for line in sink.splitlines())
 
     # Alertmanager sends "resolved" only for what it notified as firing: wait for that first

@@ -8,11 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from ikzops.cli import cli
-from ikzops.lab.state import state_root
 from ikzops.orchestrate import deploy as orchestrator
-from ikzops.secrets import SecretStore
-from ikzops.lab.state import write_secret
-from ikzops.storage.targets import chap_user, target_iqn, targets_for
+from ikzops.san.targets import chap_user, target_iqn, targets_for
+from ikzops.secrets.store import SecretStore
+from ikzops.state import state_root, write_secret
 from tests.lab.helpers import LAB, iscsi, lab_inventory_copy
 
 
@@ -40,7 +39,7 @@ def other_site_client(p, hosts, storage_host):
 
 def url(p, lun_name):
     lun = p.luns[lun_name]
-    number = next(l.number for t in targets_for(p, lun.host) for l in t.luns if l.name == lun_name)
+    number = next(entry.number for t in targets_for(p, lun.host) for entry in t.luns if entry.name == lun_name)
     return f"iscsi://{lun.host}/{target_iqn(p, lun.partner, lun.host)}/{number}"
 
 

@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.lab.state import state_root
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, on_host, repo_path
+from ikzops.state import state_root
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, sh
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,6 @@ def backed_up(deployed_lab, p):
     runs = backups.backup(LAB, (), Recorder())
     assert backups.exit_code(runs) == ExitCode.OK
     return runs
-
-
-def sh(p, host: str, script: str) -> str:
-    return on_host(p, host, script).stdout
 
 
 def test_verify_after_backup_is_green_with_every_job_and_destination(backed_up, p):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ikzops.backup import layout
+from ikzops import layout
 from ikzops.model.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def test_site_deploy_plans_every_host(planned):
             assert json.loads(files[f"{layout.CONFIG_DIR}/retention.json"])["repositories"]
         if host.has("monitor"):
             assert "/etc/prometheus/ikzops/prometheus.yml.candidate" in files
-        for job in layout.jobs_on_client(p, name):
+        for job in p.jobs_of_client(name):
             config = json.loads(files[f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json"])
             assert config["give_up_after"] == int(job.spec.give_up_after.total_seconds())
             assert config["rpo_seconds"] == int(job.spec.rpo.total_seconds())

@@ -6,18 +6,14 @@ import contextlib
 import json
 import subprocess
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from ikzops import layout
 from ikzops.agent import restic, retention
-from ikzops.backup import layout
 from ikzops.lab import topology
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, destination, on_host, restic_on_repository_host, wait_ssh
-
-
-def sh(p, host: str, script: str, check: bool = True) -> str:
-    return on_host(p, host, script, check=check).stdout
+from tests.lab.helpers import LAB, destination, on_host, restic_on_repository_host, sh, wait_ssh
 
 
 def container(p, host: str) -> str:
@@ -107,7 +103,7 @@ def local_snapshots(p, job: str, site: str) -> list[dict]:
     stamps = sh(p, where.host, f"stat -c '%n %Y' {where.path}/snapshots/*").split("\n")
     arrived = {line.split()[0].rsplit("/", 1)[1]: int(line.split()[1]) for line in stamps if line.strip()}
     for snapshot in listed:
-        snapshot["arrived"] = datetime.fromtimestamp(arrived[snapshot["id"]], timezone.utc)
+        snapshot["arrived"] = datetime.fromtimestamp(arrived[snapshot["id"]], UTC)
     return listed
 
 
@@ -128,7 +124,7 @@ def client_backup_at(p, job: str, when: datetime, run: str) -> None:
     """
 
     client = p.jobs[job].client
-    stamp = when.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     script = (f"set -e; j=/etc/ikzops/jobs/{job}/job.json; "
               "url=$(python3 -c \"import json,sys; print(json.load(open(sys.argv[1]))['destinations'][1]['url'])\" $j); "
               f"export RESTIC_REPOSITORY=$url RESTIC_PASSWORD_FILE=/etc/ikzops/jobs/{job}/repository.password "

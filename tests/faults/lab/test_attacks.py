@@ -3,15 +3,20 @@ sends snapshots with forged times to make retention delete good ones."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ikzops import layout
 from ikzops.agent import restic
 from ikzops.agent.policy import kept
-from ikzops.backup import layout
 from tests.faults.lab.breakage import (
-    catch_up, client_backup_at, forget_run, local_snapshots, retention_plan, sh,
+    catch_up,
+    client_backup_at,
+    forget_run,
+    local_snapshots,
+    retention_plan,
+    sh,
 )
 from tests.lab.helpers import on_host, repo_path
 
@@ -80,7 +85,7 @@ def test_forged_future_snapshots_do_not_make_retention_delete_the_newest_good_on
     job, site, host = "city-files", "district", "district-san"
     before = ledger.take((job,))
     newest_good = max(local_snapshots(p, job, site), key=lambda s: restic.snapshot_time(s["time"]))["id"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     runs = [f"29990101T00000{day}Z-forged" for day in range(7)]
     for day, run in enumerate(runs):  # one in each of the next seven days: every daily bucket
         client_backup_at(p, job, now + timedelta(days=day + 1), run)
@@ -107,7 +112,7 @@ def test_flood_of_new_snapshots_does_not_make_retention_delete_the_newest_good_o
     runs = [f"29990102T00000{n}Z-flood" for n in range(7)]
     try:
         for run in runs:
-            client_backup_at(p, job, datetime.now(timezone.utc), run)
+            client_backup_at(p, job, datetime.now(UTC), run)
         retention(p, host)
         assert newest_good in survivors(p, job, site)
     finally:

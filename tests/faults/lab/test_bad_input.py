@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.lab.state import state_root
+from ikzops.state import state_root
 from tests.faults.lab.breakage import in_container
 from tests.lab.helpers import lab_inventory_copy
 

@@ -14,10 +14,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ikzops.backup import layout, pki
+from ikzops import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
-from ikzops.secrets import SecretStore
+from ikzops.secrets import pki
+from ikzops.secrets.store import SecretStore
 from tests.faults.lab.breakage import altered, catch_up, last_run, sh
 from tests.lab.helpers import LAB
 
@@ -59,7 +60,7 @@ def certificate(p, *, expired: bool) -> tuple[str, str]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     host = p.repository_host("city")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if expired:
         issuer_cert, issuer_key = pki.ca(SecretStore(p.name), p.name)
         issuer = issuer_cert.subject

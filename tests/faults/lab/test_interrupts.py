@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from ikzops.backup import layout
+from ikzops import layout
 from ikzops.errors import ExitCode
-from ikzops.lab.state import state_root
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
+from ikzops.state import state_root
 from tests.faults.lab.breakage import bulk, catch_up, last_run, restic_running, sh
 from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, wait_for
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -18,7 +18,17 @@ from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
 from tests.faults.lab.breakage import (
-    bulk, catch_up, client_backup_at, cut_off, forget_run, in_container, last_run, restic_running, sh, signal_restic, small_disk,
+    bulk,
+    catch_up,
+    client_backup_at,
+    cut_off,
+    forget_run,
+    in_container,
+    last_run,
+    restic_running,
+    sh,
+    signal_restic,
+    small_disk,
 )
 from tests.lab.helpers import LAB, repo_path, wait_for
 
@@ -113,7 +123,7 @@ def test_stopped_rest_server_fails_that_site_in_seconds_and_the_next_run_catches
 
 def test_client_clock_two_days_ahead_is_named_by_verify_and_not_taken_as_newest(p, ledger, fault):
     before = ledger.take(("city-files",))
-    client_backup_at(p, "city-files", datetime.now(timezone.utc) + timedelta(days=2), "29991231T000000Z-skew")
+    client_backup_at(p, "city-files", datetime.now(UTC) + timedelta(days=2), "29991231T000000Z-skew")
     try:
         report = verifier.verify(LAB, jobs=("city-files",), sites=("district",))
         assert report.exit_code == ExitCode.FINDING
@@ -121,7 +131,7 @@ def test_client_clock_two_days_ahead_is_named_by_verify_and_not_taken_as_newest(
         assert "dated in the future" in findings and "clock" in findings
         drilled = drills.drill(LAB, jobs=("city-files",), progress=Recorder())[0][0]
         assert drilled.verdict == "passed", drilled.reasons  # it restored the newest honest snapshot
-        assert datetime.fromisoformat(drilled.snapshot_time) < datetime.now(timezone.utc)
+        assert datetime.fromisoformat(drilled.snapshot_time) < datetime.now(UTC)
     finally:
         for site in ("city", "district"):  # a catch-up may have copied it along
             forget_run(p, "city-files", site, "29991231T000000Z-skew")

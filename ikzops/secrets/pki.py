@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ikzops.lab.state import write_secret
-from ikzops.secrets import SecretStore
+from ikzops.secrets.store import SecretStore
+from ikzops.state import write_secret
 
 CA_DAYS = 3650
 SERVER_DAYS = 397
@@ -31,7 +31,7 @@ class ServerCertificate:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:

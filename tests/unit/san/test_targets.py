@@ -1,9 +1,9 @@
 from pathlib import Path
 
 from ikzops import templates
+from ikzops.layout import capacity_plan
 from ikzops.model.loader import load
-from ikzops.storage.capacity import capacity_plan
-from ikzops.storage.targets import targets_for
+from ikzops.san.targets import targets_for
 
 ROOT = Path(__file__).resolve().parents[3]
 

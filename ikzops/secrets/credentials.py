@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import bcrypt
 
-from ikzops.lab.state import write_secret
-from ikzops.secrets import SecretStore
+from ikzops.secrets.store import SecretStore
+from ikzops.state import write_secret
 
 #: the rest-server user the monitors scrape ``/metrics`` with (no repository of its own)
 METRICS_USER = "metrics"  # with --private-repos rest-server serves /metrics only to this name

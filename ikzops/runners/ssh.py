@@ -8,12 +8,14 @@ rejects any host key that is not pinned.
 from __future__ import annotations
 
 import os
+import shlex
 import socket
 from pathlib import Path
 
 import paramiko
 from plumbum.machines.paramiko_machine import ParamikoMachine
 
+from ikzops import execute
 from ikzops.errors import UnreachableError
 from ikzops.model.partnership import Host
 
@@ -49,7 +51,7 @@ def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
             load_system_host_keys=False, missing_host_policy=PinnedHostKeys(known_hosts),
             look_for_keys=host.ssh_key is None, connect_timeout=timeout, keep_alive=KEEPALIVE,
         )
-    except (OSError, socket.timeout, paramiko.SSHException, EOFError) as exc:
+    except (TimeoutError, OSError, paramiko.SSHException, EOFError) as exc:
         raise UnreachableError(f"cannot reach {host.name} ({host.address}): {exc}") from None
     # plumbum applies keep_alive only to its interactive sessions; commands need it too
     transport = machine._client.get_transport()
@@ -57,3 +59,15 @@ def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
     if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
         transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, DEAD_AFTER * 1000)
     return machine
+
+
+def write_file(machine, path: str, content: str, *, mode: str = "0644", purpose: str = "",
+               only_into: str | None = None) -> bool:
+    """Replace ``path`` on the host atomically (through a temporary file beside it), from
+    ``content`` on standard input (so no content is ever on a command line). With
+    ``only_into``, nothing is written unless that directory exists. True if written."""
+
+    quoted, tmp = shlex.quote(path), shlex.quote(f"{path}.tmp")
+    guard = f"test -d {shlex.quote(only_into)} && " if only_into else ""
+    script = f"{guard}umask 077 && cat > {tmp} && chmod {mode} {tmp} && mv {tmp} {quoted}"
+    return execute.run_remote_shell(machine, script, purpose or f"write {path}", stdin=content).returncode == 0

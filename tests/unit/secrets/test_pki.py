@@ -1,7 +1,7 @@
 from cryptography import x509
 
-from ikzops.backup import pki
-from ikzops.secrets import SecretStore
+from ikzops.secrets import pki
+from ikzops.secrets.store import SecretStore
 
 
 def test_server_certificate_carries_the_key_ids_strict_verifiers_need(tmp_path):

@@ -11,7 +11,7 @@ import os
 import secrets as random
 from pathlib import Path
 
-from ikzops.lab.state import state_root, write_secret
+from ikzops.state import state_root, write_secret
 
 
 def secrets_root() -> Path:

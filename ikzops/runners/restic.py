@@ -10,6 +10,8 @@ environment of restic itself. Exit codes map through one table.
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ikzops import execute
 from ikzops.agent import restic
@@ -43,3 +45,45 @@ def run(machine, invocation: restic.Invocation, *, purpose: str = "", check: boo
         machine, remote_command(invocation, purpose, as_user), check=check, timeout=timeout,
         exit_meanings=EXIT_MEANINGS,
     )
+
+
+@dataclass
+class Snapshots:
+    """A job's snapshots in one repository, as its repository host lists them.
+
+    Snapshots dated in the future (a client's wrong clock, or forged) are set apart: they
+    are never "the newest" (see :data:`ikzops.agent.restic.CLOCK_TOLERANCE`).
+    """
+
+    all: list[dict] = field(default_factory=list)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: why they could not be listed ("" when they were)
+    error: str = ""
+
+    @property
+    def future(self) -> list[dict]:
+        return [s for s in self.all if restic.claims_after(s, self.now)]
+
+    @property
+    def plausible(self) -> list[dict]:
+        return [s for s in self.all if not restic.claims_after(s, self.now)]
+
+    def newest(self) -> dict | None:
+        candidates = self.plausible
+        return max(candidates, key=lambda s: restic.snapshot_time(s["time"])) if candidates else None
+
+    def matching(self, prefix: str) -> list[dict]:
+        """The snapshots whose id starts with ``prefix`` (a short id or a full one)."""
+
+        return [s for s in self.all if s["id"].startswith(prefix) or s.get("short_id") == prefix]
+
+
+def list_snapshots(machine, repo: restic.Repository, job: str, *, as_user: str | None = None,
+                   now: datetime | None = None) -> Snapshots:
+    listed = run(machine, restic.snapshots(repo, tags=[f"ikz-job={job}"]), check=False, as_user=as_user)
+    found = Snapshots(now=now or datetime.now(UTC))
+    if listed.returncode != 0:
+        found.error = f"{restic.meaning(listed.returncode)}: {restic.error_text(listed.stderr)}"
+    else:
+        found.all = restic.parse_snapshots(listed.stdout)
+    return found

@@ -1,0 +1,27 @@
+"""Facts about filesystems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyinfra.api import FactBase, QuoteString, StringCommand
+
+
+@dataclass(frozen=True)
+class Filesystem:
+    size: int
+    available: int
+
+
+class FilesystemSize(FactBase[Filesystem | None]):
+    """Size and free bytes of the filesystem holding ``path`` (or its nearest existing parent)."""
+
+    def command(self, path: str) -> StringCommand:
+        return StringCommand(
+            "p=", QuoteString(path), "; while [ ! -e \"$p\" ]; do p=$(dirname \"$p\"); done; "
+            "df -B1 --output=size,avail \"$p\" | tail -n 1", _separator="",
+        )
+
+    def process(self, output: list[str]) -> Filesystem:
+        size, available = output[-1].split()
+        return Filesystem(int(size), int(available))

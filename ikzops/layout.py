@@ -1,0 +1,150 @@
+"""Where everything of a partnership lives on its hosts (pure: no host, no secret store).
+
+On a repository host Debian's rest-server serves ``<volume>/<client>/<job>``; with
+``--private-repos`` the client's REST user (its host name) reaches only ``/<client>/``.
+On a client everything of a job is under ``/etc/ikzops/jobs/<job>/`` (config, 0600) and
+``/var/lib/ikzops/jobs/<job>/`` (state, lock, last run).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ikzops.agent.job_config import CONFIG_DIR as JOB_CONFIG_DIR
+from ikzops.agent.job_config import Destination as JobDestination
+from ikzops.agent.job_config import JobConfig
+from ikzops.agent.restic import Repository
+from ikzops.model.partnership import Job, Partnership
+from ikzops.model.schema import RepositorySpec
+
+REST_PORT = 8000
+#: the Unix account Debian's restic-rest-server unit runs as; retention, verify and drills
+#: use the repositories with local access as this account
+REST_SERVER_USER = "restic-rest-server"
+AGENT_DIR = "/usr/local/lib/ikzops"
+CONFIG_DIR = "/etc/ikzops"
+STATE_DIR = "/var/lib/ikzops/jobs"
+DUMP_DIR = "/var/lib/ikzops/dumps"
+MANIFEST_DIR = "/var/lib/ikzops/manifests"
+CA_FILE = "/etc/ikzops/ca.crt"
+REST_PASSWORD_FILE = "/etc/ikzops/rest.password"
+METRICS_DIR = "/var/lib/prometheus/node-exporter"
+RETENTION_DIR = "/etc/ikzops/retention"
+RETENTION_STATE = "/var/lib/ikzops/retention"
+CAPACITY_FILE = "/etc/ikzops/capacity.json"
+RESTIC_CACHE = "/var/cache/ikzops/restic"
+VERIFY_STATE = "/var/lib/ikzops/verify"
+DRILL_SCRATCH = "/var/tmp"
+
+
+@dataclass(frozen=True)
+class Destination:
+    site: str
+    host: str
+    address: str
+    url: str
+    #: the repository's directory on its host (for retention and checks with local access)
+    path: str
+
+
+def volume(p: Partnership, host: str) -> RepositorySpec:
+    return p.hosts[host].repository or RepositorySpec()
+
+
+def repository_path(p: Partnership, repository_host: str, job: Job) -> str:
+    return f"{volume(p, repository_host).path}/{job.client}/{job.name}"
+
+
+def destinations(p: Partnership, job: Job) -> list[Destination]:
+    found = []
+    for site in job.destinations:
+        repo_host = p.repository_host(site)
+        url = f"rest:https://{repo_host.address}:{REST_PORT}/{job.client}/{job.name}"
+        found.append(Destination(site, repo_host.name, repo_host.address, url, repository_path(p, repo_host.name, job)))
+    return found
+
+
+def destination(p: Partnership, job: Job, site: str) -> Destination:
+    return next(d for d in destinations(p, job) if d.site == site)
+
+
+def unit_name(job: str) -> str:
+    return f"ikzops-backup-{job}"
+
+
+def manifest_path(job: str) -> str:
+    return f"{MANIFEST_DIR}/{job}.tsv"
+
+
+def job_config(p: Partnership, job: Job) -> JobConfig:
+    """The job's config file on its client (no secrets: only paths to them)."""
+
+    spec = job.spec
+    return JobConfig(
+        job=job.name,
+        client=job.client,
+        site=job.site,
+        partnership=p.name,
+        paths=list(spec.paths),
+        exclude=list(spec.exclude),
+        hooks=spec.hooks.model_dump(),
+        destinations=[JobDestination(d.site, d.url) for d in destinations(p, job)],
+        password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
+        rest_user=job.client,
+        rest_password_file=REST_PASSWORD_FILE,
+        cacert=CA_FILE,
+        state_dir=f"{STATE_DIR}/{job.name}",
+        dump_dir=f"{DUMP_DIR}/{job.name}",
+        manifest=manifest_path(job.name),
+        metrics_dir=METRICS_DIR,
+        rpo_seconds=int(spec.rpo.total_seconds()),
+        give_up_after=int(spec.give_up_after.total_seconds()),
+    )
+
+
+def retention_password_file(job: str) -> str:
+    return f"{RETENTION_DIR}/{job}.password"
+
+
+def retention_config(p: Partnership, repo_host: str) -> dict:
+    repositories = []
+    for job in p.jobs_landing_on(repo_host):
+        repositories.append({
+            "job": job.name,
+            "client": job.client,
+            "path": repository_path(p, repo_host, job),
+            "password_file": retention_password_file(job.name),
+            "keep": job.spec.retention.model_dump(),
+        })
+    return {"repositories": repositories, "state_dir": RETENTION_STATE}
+
+
+def capacity_plan(p: Partnership, repo_host: str) -> dict:
+    """The repository volume of ``repo_host``: its size, each partner's reservation and clients."""
+
+    spec = volume(p, repo_host)
+    site = p.hosts[repo_host].site
+    partners = {}
+    for partner in p.sites:
+        clients = sorted({job.client for job in p.jobs.values() if job.site == partner and site in job.destinations})
+        partners[partner] = {"reserved_bytes": spec.reserve.get(partner, 0), "clients": clients}
+    return {"partnership": p.name, "host": repo_host, "path": spec.path, "size_bytes": spec.size, "partners": partners}
+
+
+def client_repository(job: Job, destination: Destination) -> Repository:
+    """The job's repository at ``destination``, opened from the job's client."""
+
+    return Repository(
+        url=destination.url,
+        password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
+        cacert=CA_FILE,
+        rest_user=job.client,
+        rest_password_file=REST_PASSWORD_FILE,
+        cache_dir=f"{STATE_DIR}/{job.name}/cache",
+    )
+
+
+def local_repository(job: Job, destination: Destination) -> Repository:
+    """The job's repository at ``destination``, opened on its repository host (local access)."""
+
+    return Repository(url=destination.path, password_file=retention_password_file(job.name), cache_dir=RESTIC_CACHE)
