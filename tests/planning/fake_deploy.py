@@ -2,6 +2,9 @@
 
     python tests/planning/fake_deploy.py OUT.json INVENTORY DEPLOY_FILE...
 
+A host's ``fake_responses`` data scripts what its commands answer (pyinfra's ``fake``
+connector: a substring or a compiled pattern of the command -> its stdout lines).
+
 Every host of the inventory gets pyinfra's ``fake`` connector instead of SSH: facts
 read as on a blank host (empty output), so every operation plans and "runs" in full —
 every template rendered, every file uploaded, every command built. What would have
@@ -35,10 +38,13 @@ class RecordingConnector(FakeConnector):
         return RECORD.setdefault(self.host.name, {"commands": [], "files": {}})
 
     def _lookup_response(self, command_str):
-        for matcher, stdout in BLANK_HOST.items():
-            if matcher in command_str:
-                return super()._lookup_response(command_str) if self.data.get("fake_responses") else (
-                    True, _lines(stdout))
+        """The host's own ``fake_responses`` first, then what a blank host answers."""
+
+        scripted = self.data.get("fake_responses") or {}
+        if not any(m.search(command_str) if hasattr(m, "search") else m in command_str for m in scripted):
+            for matcher, stdout in BLANK_HOST.items():
+                if matcher in command_str:
+                    return True, _lines(stdout)
         return super()._lookup_response(command_str)
 
     def run_shell_command(self, command, print_output=False, print_input=False, **arguments):

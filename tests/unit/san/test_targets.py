@@ -1,7 +1,6 @@
 from pathlib import Path
 
 from ikzops import templates
-from ikzops.layout import capacity_plan
 from ikzops.model.loader import load
 from ikzops.san.targets import targets_for
 
@@ -43,9 +42,3 @@ def test_rendered_target_config_binds_names_not_all_addresses():
     assert "initiator-address 255.255.255.255/32" in text
     assert "initiator-address ALL" not in text
 
-
-def test_capacity_plan_lists_partners_clients_landing_on_the_host():
-    p = load(ROOT / "inventories/saar_partners.py")
-    plan = capacity_plan(p, "spk-backup1.it.example")
-    assert plan["partners"]["sb"]["clients"] == ["sb-files.it.example", "sb-wohngeld.it.example"]
-    assert plan["partners"]["spk"]["reserved_bytes"] == 25 << 40
