@@ -8,10 +8,12 @@ dry-run, and maps exit codes through a table the caller passes.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -161,6 +163,65 @@ def run_pipeline(producer: Command, consumer: Command, *, timeout: float | None 
     if returncode != 0:
         raise failure(consumer, result)
     return result
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    producer: Result
+    consumer: Result
+
+
+def stream(producer: Command, consumer: Command, *, on_progress=None, timeout: float | None = None) -> PipelineResult:
+    """``producer | consumer`` with the bytes flowing between the two processes only
+    (e.g. ``restic dump`` on one host into an extractor on another, through SSH).
+
+    Every line the consumer writes to stderr that is a JSON ``{"progress": ...}`` goes to
+    ``on_progress``; the rest is kept. Interrupted (Ctrl-C, SIGTERM turned into
+    KeyboardInterrupt), both processes are terminated, which ends their remote sides.
+    """
+
+    for command in (producer, consumer):
+        if command.env or command.stdin is not None:
+            raise ValueError("streams take no env or stdin")
+    log.debug("stream: %s | %s", producer.display(), consumer.display())
+    try:
+        first = subprocess.Popen(list(producer.argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise CommandError(f"{producer.argv[0]} is not installed", returncode=127) from None
+    second = subprocess.Popen(list(consumer.argv), stdin=first.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first.stdout.close()  # the consumer holds the pipe; the producer sees SIGPIPE if it goes away
+    first_err: list[bytes] = []
+    reader = threading.Thread(target=lambda: first_err.append(first.stderr.read()), daemon=True)
+    reader.start()
+    kept = []
+    try:
+        for raw in second.stderr:
+            line = raw.decode(errors="replace").rstrip("\n")
+            if on_progress and line.startswith('{"progress"'):
+                try:
+                    on_progress(json.loads(line)["progress"])
+                    continue
+                except ValueError:
+                    pass
+            kept.append(line)
+        out = second.stdout.read().decode(errors="replace")
+        second.wait(timeout=timeout)
+        first.wait(timeout=timeout)
+    except BaseException:
+        for process in (second, first):
+            if process.poll() is None:
+                process.terminate()
+        for process in (second, first):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        raise
+    reader.join(timeout=10)
+    produced = Result(first.returncode, "", mask(b"".join(first_err).decode(errors="replace"), producer.secrets))
+    consumed = Result(second.returncode, mask(out, consumer.secrets), mask("\n".join(kept), consumer.secrets))
+    return PipelineResult(produced, consumed)
 
 
 def spawn(command: Command, log_path: str) -> subprocess.Popen:

@@ -15,6 +15,8 @@ import shutil
 import subprocess
 import sys
 
+from .postgres import COUNT_ROWS, compare_counts, parse_counts, psql, recorded_counts
+
 
 def _bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[4]))
@@ -55,16 +57,12 @@ def load(dump_dir: str, work: str) -> dict:
                 entry["error"] = loaded.stderr.decode(errors="replace").strip()[-500:]
                 continue
             entry["loaded"] = True
-            query = ("SELECT format('SELECT %L, count(*) FROM %I.%I', schemaname || '.' || tablename, schemaname, tablename) "
-                     "FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') \\gexec")
-            counted = subprocess.run(
-                ["runuser", "-u", "postgres", "--", "psql", "-h", sock, "-qtA", "-F", "\t", "-d", name],
-                input=query, capture_output=True, text=True, check=False,
-            )
-            for line in counted.stdout.splitlines():
-                table, _, count = line.partition("\t")
-                if count.isdigit():
-                    entry["tables"][table] = int(count)
+            counted = subprocess.run(psql("postgres", name, "-h", sock), input=COUNT_ROWS, capture_output=True,
+                                     text=True, check=False)
+            entry["tables"] = parse_counts(counted.stdout)
+            expected = recorded_counts(dump)
+            if expected is not None:
+                entry["count_mismatches"] = compare_counts(expected, entry["tables"])
     finally:
         _as_postgres(_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop")
     return result

@@ -164,6 +164,36 @@ def restore(repo: Repository, snapshot: str, target: str) -> Invocation:
     return _invocation(repo, "restore", snapshot, "--target", target)
 
 
+def dump(repo: Repository, snapshot: str, path: str, *, archive: bool) -> Invocation:
+    """``path`` of ``snapshot`` on stdout: a tar stream of a directory, or a file's content."""
+
+    return _invocation(repo, "dump", *(("--archive", "tar") if archive else ()), snapshot, path, json_output=False)
+
+
+def ls(repo: Repository, snapshot: str, path: str) -> Invocation:
+    """Every node at and below ``path`` in ``snapshot`` (JSON lines: the snapshot, then nodes)."""
+
+    return _invocation(repo, "ls", "--recursive", snapshot, path)
+
+
+def find(repo: Repository, patterns: list[str], *, snapshot: str | None = None) -> Invocation:
+    return _invocation(repo, "find", *(("--snapshot", snapshot) if snapshot else ()), "--", *patterns)
+
+
+def parse_ls(stdout: str) -> list[dict]:
+    """The nodes of ``restic ls --json`` (the first line describes the snapshot)."""
+
+    nodes = []
+    for line in stdout.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict) and item.get("struct_type") == "node":
+            nodes.append(item)
+    return nodes
+
+
 def meaning(returncode: int) -> str:
     return EXIT_CODES.get(returncode, f"restic exited with {returncode}")
 

@@ -15,6 +15,8 @@ from ikzops.cli.deploy import deploy
 from ikzops.cli.drill import drill
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
+from ikzops.cli.restore import restore
+from ikzops.cli.snapshots import find, snapshots
 from ikzops.cli.verify import verify
 from ikzops.errors import ExitCode, IkzopsError
 from ikzops.model.problems import InventoryInvalid
@@ -67,6 +69,9 @@ cli.add_command(deploy)
 cli.add_command(backup)
 cli.add_command(verify)
 cli.add_command(drill)
+cli.add_command(snapshots)
+cli.add_command(find)
+cli.add_command(restore)
 
 
 def main() -> None:

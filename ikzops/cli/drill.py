@@ -14,7 +14,7 @@ from ikzops.cli.inventory import inventory_option
 from ikzops.cli.progress import ConsoleProgress
 from ikzops.orchestrate import drill as orchestrator
 
-COLOURS = {"passed": "green", "failed": "red", "unreachable": "yellow"}
+COLOURS = {"passed": "green", "restored": "green", "failed": "red", "mismatch": "red", "unreachable": "yellow"}
 
 
 def _interrupt(signum, frame):
@@ -28,7 +28,7 @@ def _interrupt(signum, frame):
 @click.option("--snapshot", metavar="ID", help="This snapshot instead of the newest (needs --job and --from).")
 @click.option("--all", "every_site", is_flag=True, help="Drill every job from every partner site.")
 @click.option("--report", "report_dir", metavar="DIR", help="Where reports accumulate (default .state/reports/<partnership>/drills).")
-@click.option("--history", is_flag=True, help="List past drills and their verdicts instead of drilling.")
+@click.option("--history", is_flag=True, help="List past drills and restores and their verdicts instead of drilling.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def drill(inventory_path, from_site, jobs, snapshot, every_site, report_dir, history, as_json) -> None:
     """Restore from a partner site, compare every file, time it against the RTO.
@@ -41,12 +41,14 @@ def drill(inventory_path, from_site, jobs, snapshot, every_site, report_dir, his
         if as_json:
             click.echo(json.dumps(entries, indent=2))
             return
-        table = Table(title=f"{len(entries)} drills", title_justify="left")
-        for column in ("when", "job", "from", "verdict", "seconds", "RTO s", "files", "mismatches"):
+        table = Table(title=f"{len(entries)} drills and restores", title_justify="left")
+        for column in ("when", "kind", "job", "from", "to", "verdict", "seconds", "RTO s", "files", "mismatches"):
             table.add_column(column)
         for e in entries:
-            table.add_row(e["started"], e["job"], e["from_site"], f"[{COLOURS.get(e['verdict'], 'white')}]{e['verdict']}[/]",
-                          f"{e['total_seconds']:.1f}", f"{e['rto_seconds']:.0f}", str(e["files"]), str(e["mismatched"]))
+            to = e.get("host", "") if e["kind"] == "drill" else f"{e['target_host']}:{e.get('target_dir') or '/'}"
+            table.add_row(e["started"], e["kind"], e["job"], e["from_site"], to,
+                          f"[{COLOURS.get(e['verdict'], 'white')}]{e['verdict']}[/]", f"{e['total_seconds']:.1f}",
+                          f"{e['rto_seconds']:.0f}", str(e["files"]), str(e["mismatched"]))
         console.print(table)
         return
     previous = signal.signal(signal.SIGTERM, _interrupt)

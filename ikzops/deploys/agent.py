@@ -1,19 +1,17 @@
-"""The ikzops agent (``ikzops/agent/``) on every host that runs it: repository hosts,
-clients and monitors. Its own deploy, so that its operations carry one name wherever
-they are listed."""
+"""The ikzops agent (``ikzops/agent/``) on every host: backups, retention, drills, and a
+restore onto any host of the inventory run it. Its own deploy, so that its operations carry
+one name wherever they are listed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import files
+from pyinfra.operations import apt, files
 
 from ikzops import layout
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
-ROLES = ("repository", "client", "monitor")
 
 
 def modules() -> list[str]:
@@ -24,8 +22,7 @@ def modules() -> list[str]:
 
 @deploy("ikzops: agent")
 def agent() -> None:
-    if not any(role in host.groups for role in ROLES):
-        return
+    apt.packages(name="Install python3 (the agent's only need)", packages=["python3"])
     files.directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
     for module in modules():
         files.put(

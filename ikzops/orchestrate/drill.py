@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ikzops import execute, layout, templates
+from ikzops import execute, layout, records
 from ikzops.agent import restic
 from ikzops.errors import ConfigError, ExitCode, IkzopsError, worst
 from ikzops.model import loader
@@ -30,9 +30,6 @@ from ikzops.monitoring.metrics import render_drill
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
-from ikzops.state import state_root
-
-JSON_VERSION = 1
 
 
 @dataclass
@@ -232,20 +229,11 @@ def _check_databases(machine, result: DrillResult, target: str, job: Job, progre
         entry = result.databases.get("databases", {}).get(name)
         if not entry or not entry.get("loaded"):
             result.fail(f"database {name} did not load: {(entry or {}).get('error', 'no dump restored')}")
+        elif entry.get("count_mismatches"):
+            result.fail(f"database {name}: rows differ from the counts recorded at dump time: "
+                        + "; ".join(entry["count_mismatches"][:5]))
         elif not entry["tables"]:
             result.warnings.append(f"database {name} loaded but has no tables")
-
-
-def reports_dir(p: Partnership, override: str | None) -> Path:
-    return Path(override) if override else state_root() / "reports" / p.name / "drills"
-
-
-def write_report(result: DrillResult, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    base = folder / f"{result.id}-{result.job}-from-{result.from_site}"
-    base.with_suffix(".json").write_text(json.dumps({"version": JSON_VERSION, **asdict(result)}, indent=2) + "\n")
-    base.with_suffix(".md").write_text(templates.render("reports/drill.md.j2", d=result))
-    return base.with_suffix(".md")
 
 
 def _publish(machine, result: DrillResult) -> None:
@@ -281,23 +269,18 @@ def drill(inventory: str, *, jobs: tuple[str, ...] = (), from_site: str | None =
     if snapshot and len(pairs) != 1:
         raise ConfigError("--snapshot needs exactly one job and one site (--job J --from S)")
     results, paths = [], []
+    where = records.folder(p.name, "drills", report)
     for job, site in pairs:
         result = drill_one(p, job, site, snapshot=snapshot, progress=progress)
         results.append(result)
-        paths.append(write_report(result, reports_dir(p, report)))
+        paths.append(records.write(result, "drills", f"{result.id}-{result.job}-from-{result.from_site}", where))
     return results, paths
 
 
 def history(inventory: str, report: str | None = None) -> list[dict]:
-    p = loader.load(inventory)
-    folder = reports_dir(p, report)
-    entries = []
-    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-        try:
-            entries.append(json.loads(path.read_text()))
-        except ValueError:
-            continue
-    return entries
+    """Past drills and restores (auditors count real restores as restore tests)."""
+
+    return records.history(loader.load(inventory).name, override=report)
 
 
 VERDICT_CODES = {"passed": ExitCode.OK, "failed": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}

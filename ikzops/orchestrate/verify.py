@@ -176,6 +176,7 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
                        f"(on {destination.host}: `restic -r {destination.path} list locks`)")
     elif checked.returncode == 0:
         status.check.ok = True
+        state["last_check"] = {"ok": True, "subset": status.check.subset, "when": _now()}
         state["cursor"] = 0 if full else part
         if full or part == subsets:
             state["last_full_pass"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -183,9 +184,14 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
         status.check.ok = False
         detail = restic.error_text(checked.stderr) or restic.error_text(checked.stdout)
         status.check.error = f"{restic.meaning(checked.returncode)}: {detail}"
+        state["last_check"] = {"ok": False, "subset": status.check.subset, "when": _now(), "error": detail[-500:]}
         status.finding(f"integrity: restic check ({status.check.subset}) failed: {detail.splitlines()[-1] if detail else ''}")
     status.check.cursor = int(state.get("cursor", 0))
     status.check.last_full_pass = state.get("last_full_pass")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _size(machine, status: RepoStatus, destination: layout.Destination, state: dict) -> None:

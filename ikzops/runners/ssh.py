@@ -17,6 +17,7 @@ from plumbum.machines.paramiko_machine import ParamikoMachine
 
 from ikzops import execute
 from ikzops.errors import UnreachableError
+from ikzops.execute import Command
 from ikzops.model.partnership import Host
 
 
@@ -71,3 +72,23 @@ def write_file(machine, path: str, content: str, *, mode: str = "0644", purpose:
     guard = f"test -d {shlex.quote(only_into)} && " if only_into else ""
     script = f"{guard}umask 077 && cat > {tmp} && chmod {mode} {tmp} && mv {tmp} {quoted}"
     return execute.run_remote_shell(machine, script, purpose or f"write {path}", stdin=content).returncode == 0
+
+
+def command(host: Host, remote: Command, *, purpose: str = "") -> Command:
+    """``remote`` on ``host`` through the OpenSSH client, for streams between hosts.
+
+    The same settings as :func:`connect` (user, key, pinned host keys, keepalives that
+    notice a cut network); the remote command line holds no secret (see
+    :class:`ikzops.execute.Command`), standard input and output carry the data.
+    """
+
+    known_hosts = host.ssh_known_hosts_file or os.path.expanduser("~/.ssh/known_hosts")
+    argv = ["ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+            "-o", f"UserKnownHostsFile={known_hosts}", "-o", f"ServerAliveInterval={KEEPALIVE}",
+            "-o", f"ServerAliveCountMax={DEAD_AFTER // KEEPALIVE}", "-o", "ConnectTimeout=10", "-p", str(host.port)]
+    if host.ssh_key:
+        argv += ["-o", "IdentitiesOnly=yes", "-i", host.ssh_key]
+    if host.ssh_user:
+        argv += ["-l", host.ssh_user]
+    argv += [host.address, "--", shlex.join(remote.argv)]
+    return Command(tuple(argv), purpose=purpose or remote.purpose, secrets=remote.secrets)

@@ -1,0 +1,44 @@
+"""Records an auditor can file: each drill and each restore as JSON (stable, versioned) and
+Markdown, in ``<state folder>/reports/<partnership>/<kind>/`` (or a folder given)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from ikzops import templates
+from ikzops.state import state_root, write_file
+
+JSON_VERSION = 1
+KINDS = ("drills", "restores")
+
+
+def folder(partnership: str, kind: str, override: str | None = None) -> Path:
+    return Path(override) if override else state_root() / "reports" / partnership / kind
+
+
+def write(record, kind: str, name: str, where: Path) -> Path:
+    """``<name>.json`` and ``<name>.md`` (template ``reports/<kind without s>.md.j2``); the .md path."""
+
+    base = where / name
+    write_file(base.with_suffix(".json"), json.dumps({"version": JSON_VERSION, "kind": kind[:-1], **asdict(record)},
+                                                     indent=2) + "\n")
+    write_file(base.with_suffix(".md"), templates.render(f"reports/{kind[:-1]}.md.j2", d=record))
+    return base.with_suffix(".md")
+
+
+def history(partnership: str, kinds: tuple[str, ...] = KINDS, override: str | None = None) -> list[dict]:
+    """Every record of ``kinds``, oldest first."""
+
+    entries = []
+    for kind in kinds:
+        where = folder(partnership, kind, override if kind == "drills" else None)
+        for path in sorted(where.glob("*.json")) if where.exists() else []:
+            try:
+                entry = json.loads(path.read_text())
+            except ValueError:
+                continue
+            entry.setdefault("kind", kind[:-1])
+            entries.append(entry)
+    return sorted(entries, key=lambda e: e.get("started", ""))
