@@ -44,7 +44,7 @@ for host in p.hosts.values():
         json.dumps(capacity_plan(p, host.name)); json.dumps(layout.retention_config(p, host.name))
         rendered += 2
     for job in p.jobs_of_client(host.name):
-        json.dumps(layout.job_config(p, job))
+        layout.job_config(p, job).to_json()
         values = dict(job=job.name, client=job.client, site=job.site, destinations=list(job.destinations),
                       postgresql=False, agent_dir="/x", schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo), jitter=60)
         templates.render("backup/ikzops-backup.service.j2", **values)
