@@ -34,7 +34,7 @@ def backed_up(deployed_lab, p):
 def test_snapshots_list_each_run_with_the_sites_holding_it(backed_up):
     result = ikzops("snapshots", "--job", "city-files", "--json")
     assert result.exit_code == 0, result.output
-    document = json.loads(result.output)
+    document = json.loads(result.stdout)
     assert document["version"] == 1
     runs = document["jobs"][0]["runs"]
     newest = next(r for r in runs if r["run"] == backed_up["city-files"].run)
@@ -46,7 +46,7 @@ def test_snapshots_list_each_run_with_the_sites_holding_it(backed_up):
 def test_find_names_the_runs_a_file_was_seen_in(backed_up):
     result = ikzops("find", "--job", "city-files", "--json", "file001.dat")
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.output)["hits"]
+    hits = json.loads(result.stdout)["hits"]
     assert any(h["path"] == "/srv/data/dir1/file001.dat" and h["run"] == backed_up["city-files"].run for h in hits)
     assert ikzops("find", "--job", "city-files", "no-such-file-anywhere").exit_code == ExitCode.FINDING
 
@@ -64,7 +64,7 @@ def test_a_whole_job_restores_onto_another_client_below_a_directory(backed_up, p
     result = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/restored-city", "--json")
     try:
         assert result.exit_code == 0, result.output
-        record = json.loads(result.output)
+        record = json.loads(result.stdout)
         assert record["verdict"] == "restored" and record["mismatched"] == 0 and record["files"] > 50
         assert sh(p, "district-app", SUMS.format(root="/srv/restored-city/srv/data")) == \
             sh(p, "city-app", SUMS.format(root="/srv/data"))
@@ -95,7 +95,7 @@ def test_a_dropped_database_is_restored_with_the_rows_of_dump_time(backed_up, p)
     sh(p, "city-app", "runuser -u postgres -- dropdb housing")
     result = ikzops("restore", "--job", "city-db", "--database", "housing", "--to", "city-app", "--json")
     assert result.exit_code == 0, result.output
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)
     assert record["database"]["tables"] == {"public.claims": 500} and not record["database"]["count_mismatches"]
     assert sh(p, "city-app", f"{psql} 'SELECT count(*), sum(amount) FROM claims'") == before
 
@@ -105,7 +105,7 @@ def test_an_existing_database_is_renamed_aside_never_dropped(backed_up, p):
     assert refused.exit_code == ExitCode.CONFIG and "is never dropped" in refused.output
     result = ikzops("restore", "--job", "city-db", "--database", "housing", "--to", "city-app", "--overwrite", "--json")
     assert result.exit_code == 0, result.output
-    aside = json.loads(result.output)["database"]["aside"]
+    aside = json.loads(result.stdout)["database"]["aside"]
     try:
         assert aside.startswith("housing_before_")
         assert sh(p, "city-app", f"runuser -u postgres -- psql -qtA -d {aside} -c 'SELECT count(*) FROM claims'").strip() == "500"
