@@ -14,7 +14,7 @@ from ikzops.cli.inventory import inventory_option
 from ikzops.cli.progress import ConsoleProgress
 from ikzops.orchestrate import restore as orchestrator
 
-COLOURS = {"restored": "green", "planned": "cyan", "mismatch": "red", "conflict": "yellow", "failed": "red",
+COLOURS = {"restored": "green", "planned": "cyan", "mismatch": "red", "unreadable": "red", "conflict": "yellow", "failed": "red",
            "unreachable": "yellow"}
 
 
@@ -38,7 +38,8 @@ def _interrupt(signum, frame):
 def restore(inventory_path, job, to, from_site, snapshot, includes, database, as_name, overwrite, dry, as_json) -> None:
     """Restore a job's files or a database onto any host, verified against the backup-time manifest.
 
-    Exit 0 restored and verified, 1 a file or table differs from the backup, 2 usage or
+    Exit 0 restored and verified, 1 a file or table differs from the backup (or the copy
+    at the chosen site cannot be read back: try --from another site), 2 usage or
     configuration (unknown job, run or path; an existing file or database without
     --overwrite), 3 a needed host could not be reached.
     """

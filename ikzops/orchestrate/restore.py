@@ -43,8 +43,14 @@ from ikzops.runners import restic as runner
 from ikzops.runners import ssh
 from ikzops.runners.ssh import connect
 
-VERDICT_CODES = {"restored": ExitCode.OK, "planned": ExitCode.OK, "mismatch": ExitCode.FINDING,
+VERDICT_CODES = {"restored": ExitCode.OK, "planned": ExitCode.OK, "mismatch": ExitCode.FINDING, "unreadable": ExitCode.FINDING,
                  "conflict": ExitCode.CONFIG, "failed": ExitCode.CONFIG, "unreachable": ExitCode.UNREACHABLE}
+
+
+class Unreadable(IkzopsError):
+    """restic could not read the run back at the chosen site (a damaged pack, a missing blob)."""
+
+    exit_code = ExitCode.FINDING
 
 
 @dataclass
@@ -66,7 +72,8 @@ class RestoreResult:
     snapshot: str = ""
     run: str = ""
     snapshot_time: str | None = None
-    verdict: str = "failed"  # restored | planned | mismatch | conflict | failed | unreachable
+    #: restored | planned | mismatch | unreadable (the copy could not be read back) | conflict | failed | unreachable
+    verdict: str = "failed"
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: int = 0
@@ -222,6 +229,8 @@ def restore(inventory: str, *, job: str, to: str, from_site: str | None = None, 
             else:
                 session.restore_files(dry)
             step.done(result.verdict, "; ".join(result.reasons))
+    except Unreadable as exc:
+        result.fail("unreadable", exc.message)
     except IkzopsError as exc:
         result.fail("unreachable" if exc.exit_code == ExitCode.UNREACHABLE else "failed", exc.message)
     except KeyboardInterrupt:
@@ -288,9 +297,11 @@ class Session:
 
         streamed = execute.stream(self.dump_command(path, archive), ssh.command(self.target, agent), on_progress=show)
         if streamed.producer.returncode != 0:
-            raise ConfigError(f"restic dump of {path} at {self.destination.site} failed: "
-                              f"{restic.error_text(streamed.producer.stderr) or streamed.producer.stderr.strip()[-300:]}",
-                              hint=f"try another site: --from {', '.join(s for s in self.job.destinations if s != self.destination.site)}")
+            others = ", ".join(s for s in self.job.destinations if s != self.destination.site)
+            raise Unreadable(f"the backup of {path} at {self.destination.site} could not be read back: "
+                             f"{restic.error_text(streamed.producer.stderr) or streamed.producer.stderr.strip()[-300:]}; "
+                             f"nothing was placed. The copy there may be damaged (`ikzops verify --site "
+                             f"{self.destination.site} --full`); restore from another site: --from {others}")
         return streamed
 
     # --- on the target

@@ -126,8 +126,8 @@ def test_a_damaged_pack_fails_that_site_and_the_other_site_restores(backed_up, p
                           f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek={int(size) // 2} conv=notrunc status=none")
     try:
         broken = ikzops("restore", "--job", "city-files", "--from", "district", "--to", "district-app:/srv/restore-broken")
-        assert broken.exit_code in (ExitCode.FINDING, ExitCode.CONFIG), broken.output
-        assert "--from city" in broken.output
+        assert broken.exit_code == ExitCode.FINDING, broken.output
+        assert "--from city" in broken.output.replace("\n", " ")
         assert sh(p, "district-app", "find /srv/restore-broken -type f ! -path '*/.ikzops*' 2>/dev/null | wc -l").strip() == "0"
         fine = ikzops("restore", "--job", "city-files", "--from", "city", "--to", "district-app:/srv/restore-fine")
         assert fine.exit_code == 0, fine.output
