@@ -166,9 +166,11 @@ def test_with_the_city_gone_its_job_restores_onto_a_district_host(backed_up, p):
     lost = [f"ikzops-{p.name}-{h.name}" for h in p.hosts_in("city")]
     subprocess.run(["docker", "stop", "-t", "5", *lost], check=True, capture_output=True)
     try:
-        result = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/city-recovered")
+        result = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/city-recovered", "--json")
         assert result.exit_code == 0, result.output
-        assert "from site district" in result.output.replace("\n", " ")
+        record = json.loads(result.stdout)
+        assert record["from_site"] == "district" and record["mismatched"] == 0
+        assert any("city: cannot reach" in w for w in record["warnings"])
         assert int(sh(p, "district-app", "find /srv/city-recovered/srv/data -type f | wc -l")) > 50
     finally:
         subprocess.run(["docker", "start", *lost], check=True, capture_output=True)
