@@ -32,7 +32,7 @@ def backed_up(deployed_lab):
 def test_the_3am_recipes_run_as_written(backed_up, p):
     lines = block("<!-- tested: tests/lab/test_readme_restore.py runs these lines as they stand")
     assert len(lines) >= 5
-    sh(p, "city-app", "rm -rf /srv/data/dir3")
+    sh(p, "city-app", "rm -rf /srv/data/dir3 && runuser -u postgres -- dropdb --if-exists housing_restored")
     try:
         for line in lines:
             argv = shlex.split(line)
