@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench import backup, control_plane, deploy, drill, verify, verify_scale
+from bench import backup, control_plane, deploy, drill, restore, verify, verify_scale
 from bench.common import results_dir
 
 #: every benchmark, in the order they run, with the options the full run gives it
@@ -19,6 +19,7 @@ BENCHMARKS = {
     "deploy": (deploy.main, []),
     "backup": (backup.main, ["--size"]),
     "drill": (drill.main, ["--size"]),
+    "restore": (restore.main, ["--size"]),
     "verify": (verify.main, []),
     "verify_scale": (verify_scale.main, []),
     "control_plane": (control_plane.main, []),
@@ -38,6 +39,7 @@ def goals(r: dict[str, dict]) -> str:
     rows += _goal("backup", r["backup"]["incremental_ratio"] <= 1.2,
                   f"incremental ≤ 1.2× two bare restic backups: {r['backup']['incremental_ratio']:.2f}×")
     rows += _goal("drill", r["drill"]["ratio"] <= 1.15, f"≤ 1.15× bare restore: {r['drill']['ratio']:.2f}×")
+    rows += _goal("restore", r["restore"]["ratio"] <= 1.2, f"≤ 1.2× bare restore: {r['restore']['ratio']:.2f}×")
     rows += _goal("verify", r["verify_scale"]["ratio_32"] <= 3, f"32 repositories ≤ 3× one: {r['verify_scale']['ratio_32']:.2f}×")
     rows += _goal("control plane", r["control_plane"]["check_s"] < 2,
                   f"500 hosts checked in {r['control_plane']['check_s']:.2f} s, {r['control_plane']['peak_rss_mib']:.0f} MiB")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files
+from pyinfra.operations import apt, files, systemd
 
-from ikzops import layout
+from ikzops import layout, templates
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
 
@@ -29,3 +29,6 @@ def agent() -> None:
             name=f"agent module {module}", src=str(AGENT_SOURCE / module),
             dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
         )
+    sshd = files.put(name="sshd: sessions of a vanished peer end within 30 s", src=str(templates.path("ssh/ikzops-sshd.conf")),
+                     dest="/etc/ssh/sshd_config.d/ikzops.conf", mode="0644")
+    systemd.service(name="sshd reload (settings changed)", service="ssh", reloaded=True, _if=sshd.did_change)

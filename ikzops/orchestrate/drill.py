@@ -132,7 +132,8 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     # rest-server's user, the scratch database as postgres) and the restore target
     scratch = execute.run_remote_shell(
         machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
-                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && echo \"$d\"",
+                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && "
+                 f"install -o {layout.REST_SERVER_USER} -m 600 /dev/null \"$d/restic.log\" && echo \"$d\"",
         "create the scratch directory", check=True)
     result.scratch = scratch.stdout.strip()
     target = f"{result.scratch}/restore"
@@ -179,11 +180,14 @@ def _sweep_orphans(machine, result: DrillResult) -> None:
 def _restore(machine, result: DrillResult, repo, target: str, job: Job, destination, progress) -> bool:
     clock = time.monotonic()
     progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}")
+    # restic's output stays on the host: a cut connection cannot block it, it ends by itself
+    log = f"{result.scratch}/restic.log"
     restored = runner.run(machine, restic.restore(repo, result.snapshot, target), check=False,
-                          as_user=layout.REST_SERVER_USER, timeout=max(3600, 4 * result.rto_seconds))
+                          as_user=layout.REST_SERVER_USER, timeout=max(3600, 4 * result.rto_seconds), log=log)
     result.restore_seconds = round(time.monotonic() - clock, 3)
     if restored.returncode != 0:
-        result.fail(f"restore failed: {restic.meaning(restored.returncode)}: {restic.error_text(restored.stderr)}")
+        errors = execute.run_remote_shell(machine, f"cat {shlex.quote(log)}", "read restic's errors").stdout
+        result.fail(f"restore failed: {restic.meaning(restored.returncode)}: {restic.error_text(errors)}")
         return False
     return True
 

@@ -28,21 +28,27 @@ EXIT_MEANINGS = {
 }
 
 
-def remote_command(invocation: restic.Invocation, purpose: str = "", as_user: str | None = None) -> Command:
-    """``sh -c`` running restic (as ``as_user`` through runuser, if given)."""
+def remote_command(invocation: restic.Invocation, purpose: str = "", as_user: str | None = None,
+                   log: str | None = None) -> Command:
+    """``sh -c`` running restic (as ``as_user`` through runuser, if given).
+
+    With ``log``, restic's output goes to /dev/null and its errors to that file on the host,
+    not through the SSH channel: a cut connection cannot block it, so it ends by itself.
+    """
 
     lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(invocation.env.items())]
     lines += [f'export {name}="$(cat {shlex.quote(path)})"' for name, path in sorted(invocation.env_from_files.items())]
-    lines.append(f"exec {shlex.join(invocation.argv)}")
+    redirect = f" >/dev/null 2>{shlex.quote(log)}" if log else ""
+    lines.append(f"exec {shlex.join(invocation.argv)}{redirect}")
     prefix = ("runuser", "-u", as_user, "--") if as_user else ()
     verb = next((a for a in invocation.argv[1:] if not a.startswith("-")), "")
     return Command((*prefix, "sh", "-c", "; ".join(lines)), purpose=purpose or f"restic {verb}")
 
 
 def run(machine, invocation: restic.Invocation, *, purpose: str = "", check: bool = True,
-        timeout: float | None = None, as_user: str | None = None) -> Result:
+        timeout: float | None = None, as_user: str | None = None, log: str | None = None) -> Result:
     return execute.run_remote(
-        machine, remote_command(invocation, purpose, as_user), check=check, timeout=timeout,
+        machine, remote_command(invocation, purpose, as_user, log), check=check, timeout=timeout,
         exit_meanings=EXIT_MEANINGS,
     )
 
