@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
-from ikzops.cli.progress import ConsoleProgress
+from ikzops.cli.progress import console_progress
 from ikzops.model.units import format_size
 from ikzops.orchestrate import backup as orchestrator
 
@@ -25,7 +25,7 @@ def backup(inventory_path: str, jobs: tuple[str, ...], as_json: bool) -> None:
     what was written. Exit 0 all destinations ok, 1 a destination failed (the others
     still got the backup), 2 a job could not run, 3 a client was unreachable.
     """
-    runs = orchestrator.backup(inventory_path, jobs, ConsoleProgress(err_console))
+    runs = orchestrator.backup(inventory_path, jobs, console_progress())
     if as_json:
         console.print_json(json.dumps([run.__dict__ for run in runs]))
     else:

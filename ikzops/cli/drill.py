@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
-from ikzops.cli.progress import ConsoleProgress
+from ikzops.cli.progress import console_progress
 from ikzops.orchestrate import drill as orchestrator
 
 COLOURS = {"passed": "green", "restored": "green", "failed": "red", "mismatch": "red", "unreachable": "yellow"}
@@ -55,7 +55,7 @@ def drill(inventory_path, from_site, jobs, snapshot, every_site, report_dir, his
     try:
         results, paths = orchestrator.drill(
             inventory_path, jobs=jobs, from_site=from_site, every_site=every_site, snapshot=snapshot,
-            report=report_dir, progress=ConsoleProgress(err_console),
+            report=report_dir, progress=console_progress(),
         )
     finally:
         signal.signal(signal.SIGTERM, previous)

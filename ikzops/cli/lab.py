@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from ikzops.cli.console import console, err_console
-from ikzops.cli.progress import ConsoleProgress
+from ikzops.cli.console import console
+from ikzops.cli.progress import console_progress
 from ikzops.errors import ExitCode
 from ikzops.lab import manager
 
@@ -30,7 +30,7 @@ def lab() -> None:
 @click.option("--timeout", default=180, show_default=True, help="Seconds to wait for the hosts to answer.")
 def up(inventory_path: str, timeout: int) -> None:
     """Bring the lab up (idempotent: what exists and matches is kept)."""
-    progress = ConsoleProgress(err_console)
+    progress = console_progress()
     result = manager.up(progress, inventory_path, timeout=timeout)
     console.print(f"[green]lab up[/]: {len(result.topology.hosts)} hosts ready in {result.seconds:.1f} s")
 
@@ -42,7 +42,7 @@ def down(inventory_path: str) -> None:
 
     Images stay cached for the next `lab up`.
     """
-    manager.down(ConsoleProgress(err_console), inventory_path)
+    manager.down(console_progress(), inventory_path)
     console.print("[green]lab down[/]")
 
 
@@ -80,5 +80,5 @@ def seed(inventory_path: str) -> None:
     """
     from ikzops.lab.seed import seed as seed_lab
 
-    seed_lab(ConsoleProgress(err_console), inventory_path)
+    seed_lab(console_progress(), inventory_path)
     console.print("[green]lab seeded[/]")

@@ -5,21 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import click
 from rich.console import Console
 
+from ikzops.cli.console import err_console
 from ikzops.progress import Recorder, Step
 
 _MARKS = {"failed": "[red]✗[/]"}
 
 
 class ConsoleProgress(Recorder):
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, quiet: bool = False) -> None:
         super().__init__()
         self.console = console
+        self.quiet = quiet
         self._status = None
 
     @contextmanager
     def step(self, title: str) -> Iterator[Step]:
+        if self.quiet:
+            with super().step(title) as step:
+                yield step
+            return
         with self.console.status(title) as status:
             self._status = status
             failed = True
@@ -39,3 +46,10 @@ class ConsoleProgress(Recorder):
     def wait(self, text: str) -> None:
         if self._status is not None:
             self._status.update(text)
+
+
+def console_progress() -> ConsoleProgress:
+    """Progress on stderr; nothing of it under ``-q`` (cron): errors and findings still print."""
+
+    root = click.get_current_context().find_root()
+    return ConsoleProgress(err_console, quiet=bool((root.obj or {}).get("quiet")))

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
-from ikzops.cli.progress import ConsoleProgress
+from ikzops.cli.progress import console_progress
 from ikzops.orchestrate import restore as orchestrator
 
 COLOURS = {"restored": "green", "planned": "cyan", "mismatch": "red", "unreadable": "red", "conflict": "yellow", "failed": "red",
@@ -49,7 +49,7 @@ def restore(inventory_path, job, to, from_site, snapshot, includes, database, as
     try:
         result, record = orchestrator.restore(
             inventory_path, job=job, to=to, from_site=from_site, snapshot=snapshot, includes=includes,
-            database=database, as_name=as_name, overwrite=overwrite, dry=dry, progress=ConsoleProgress(err_console))
+            database=database, as_name=as_name, overwrite=overwrite, dry=dry, progress=console_progress())
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:
