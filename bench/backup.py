@@ -15,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, save
+from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, remove_jobs, save
 from ikzops import layout
 from ikzops.agent import restic
 from ikzops.model.loader import load
@@ -55,52 +55,55 @@ def main(argv: list[str] | None = None) -> dict:
         "client": "city-app", "paths": [DATA], "schedule": "daily", "rpo": "2d", "rto": "1h",
         "destinations": ["district"],
     } for name in names}))
-    assert not deploys.deploy(inventory, only=("backup",), limit=("city-app",)).errors
-    p = load(inventory)
-    samples: dict[str, list[float]] = {k: [] for k in ("ikzops_full", "bare_full", "ikzops_inc", "bare_inc")}
-    results: dict = {"size_bytes": size, "repeat": args.repeat}
-    with connect(p.hosts["city-app"]) as machine:
-        runner.execute.run_remote(machine, runner.Command(("rm", "-rf", DATA)))
-        results["files"] = int(remote_python(machine, DATASET_SCRIPT, DATA, str(size), "42"))
-        for i, name in enumerate(names):
-            job = p.jobs[name]
+    try:
+        assert not deploys.deploy(inventory, only=("backup",), limit=("city-app",)).errors
+        p = load(inventory)
+        samples: dict[str, list[float]] = {k: [] for k in ("ikzops_full", "bare_full", "ikzops_inc", "bare_inc")}
+        results: dict = {"size_bytes": size, "repeat": args.repeat}
+        with connect(p.hosts["city-app"]) as machine:
+            runner.execute.run_remote(machine, runner.Command(("rm", "-rf", DATA)))
+            results["files"] = int(remote_python(machine, DATASET_SCRIPT, DATA, str(size), "42"))
+            for i, name in enumerate(names):
+                job = p.jobs[name]
 
-            def ikzops_run(name=name) -> float:
-                started = time.perf_counter()
-                run = backups.backup(inventory, (name,), Recorder())[0]
-                assert run.status == 0, run.destinations
-                return time.perf_counter() - started
+                def ikzops_run(name=name) -> float:
+                    started = time.perf_counter()
+                    run = backups.backup(inventory, (name,), Recorder())[0]
+                    assert run.status == 0, run.destinations
+                    return time.perf_counter() - started
 
-            def bare_run(job=job, i=i) -> float:
-                started = time.perf_counter()
-                bare_backup(machine, p, job, f"{tag}-{i}")
-                return time.perf_counter() - started
+                def bare_run(job=job, i=i) -> float:
+                    started = time.perf_counter()
+                    bare_backup(machine, p, job, f"{tag}-{i}")
+                    return time.perf_counter() - started
 
-            order = [("ikzops", ikzops_run), ("bare", bare_run)]
-            if i % 2:
-                order.reverse()
-            for label, fn in order:
-                samples[f"{label}_full"].append(fn())
-            results["changed_files"] = int(remote_python(machine, CHANGE_SCRIPT, DATA, "0.01", str(i)))
-            for label, fn in order:
-                samples[f"{label}_inc"].append(fn())
-    for key, values in samples.items():
-        results[f"{key}_s"] = [round(v, 3) for v in values]
-        results[f"{key}_median_s"] = round(statistics.median(values), 3)
-    results["full_ratio"] = round(results["ikzops_full_median_s"] / results["bare_full_median_s"], 3)
-    results["incremental_ratio"] = round(results["ikzops_inc_median_s"] / results["bare_inc_median_s"], 3)
-    mb = size / 1e6
-    f, b = results["ikzops_full_median_s"], results["bare_full_median_s"]
-    fi, bi = results["ikzops_inc_median_s"], results["bare_inc_median_s"]
-    markdown = (
-        f"### Backup: ikzops vs bare restic ({format_size(size)}, {results['files']} files, "
-        f"2 destinations in parallel, median of {args.repeat})\n\n"
-        "| run | ikzops | bare restic | ratio |\n|---|---|---|---|\n"
-        f"| full | {f:.2f} s ({mb / f:.1f} MB/s) | {b:.2f} s ({mb / b:.1f} MB/s) | {results['full_ratio']:.2f} |\n"
-        f"| incremental ({results['changed_files']} files changed) | {fi:.2f} s | {bi:.2f} s | "
-        f"{results['incremental_ratio']:.2f} |\n"
-    )
-    return save("backup", results, markdown, smoke=args.smoke)
+                order = [("ikzops", ikzops_run), ("bare", bare_run)]
+                if i % 2:
+                    order.reverse()
+                for label, fn in order:
+                    samples[f"{label}_full"].append(fn())
+                results["changed_files"] = int(remote_python(machine, CHANGE_SCRIPT, DATA, "0.01", str(i)))
+                for label, fn in order:
+                    samples[f"{label}_inc"].append(fn())
+        for key, values in samples.items():
+            results[f"{key}_s"] = [round(v, 3) for v in values]
+            results[f"{key}_median_s"] = round(statistics.median(values), 3)
+        results["full_ratio"] = round(results["ikzops_full_median_s"] / results["bare_full_median_s"], 3)
+        results["incremental_ratio"] = round(results["ikzops_inc_median_s"] / results["bare_inc_median_s"], 3)
+        mb = size / 1e6
+        f, b = results["ikzops_full_median_s"], results["bare_full_median_s"]
+        fi, bi = results["ikzops_inc_median_s"], results["bare_inc_median_s"]
+        markdown = (
+            f"### Backup: ikzops vs bare restic ({format_size(size)}, {results['files']} files, "
+            f"2 destinations in parallel, median of {args.repeat})\n\n"
+            "| run | ikzops | bare restic | ratio |\n|---|---|---|---|\n"
+            f"| full | {f:.2f} s ({mb / f:.1f} MB/s) | {b:.2f} s ({mb / b:.1f} MB/s) | {results['full_ratio']:.2f} |\n"
+            f"| incremental ({results['changed_files']} files changed) | {fi:.2f} s | {bi:.2f} s | "
+            f"{results['incremental_ratio']:.2f} |\n"
+        )
+        return save("backup", results, markdown, smoke=args.smoke)
+    finally:
+        remove_jobs(inventory, names, data=[DATA], repositories=[f"bare-{tag}-{i}" for i in range(args.repeat)])
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ikzops import execute
+from ikzops import execute, layout
 from ikzops.execute import Command
 from ikzops.lab import manager
+from ikzops.model.loader import load
 from ikzops.progress import Recorder
+from ikzops.runners.ssh import connect
 from ikzops.state import state_root
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,6 +99,32 @@ def lab_inventory_with(extra_jobs: dict) -> Path:
     (folder / "group_data" / "lab.py").write_text(data)
     os.environ["IKZOPS_STATE_DIR"] = str(state_root())
     return folder / "lab.py"
+
+
+def remove_jobs(inventory: str, names: list[str], *, data: list[str] = (), repositories: list[str] = ()) -> None:
+    """Everything a benchmark's jobs left: their repositories at every site (and ``repositories``
+    of bare restic beside them), their units, settings and state on the client, ``data`` there.
+
+    The lab's repository volumes are small (rest-server --max-size): benchmarks that keep
+    their gigabytes fill them for every later test. rest-server counts the used size at start,
+    so it is restarted once its files are gone.
+    """
+
+    p = load(inventory)
+    jobs = [p.jobs[name] for name in names if name in p.jobs]
+    for host in p.hosts_with("repository"):
+        folders = {f"{layout.volume(p, host.name).path}/{job.client}/{name}" for job in jobs for name in (job.name, *repositories)}
+        with connect(host) as machine:
+            execute.run_remote(machine, Command(("rm", "-rf", "--", *sorted(folders))))
+            execute.run_remote(machine, Command(("systemctl", "restart", "restic-rest-server")))
+    for client in {job.client for job in jobs}:
+        units = [f"{layout.unit_name(job.name)}.timer" for job in jobs if job.client == client]
+        files = [f"/etc/systemd/system/{layout.unit_name(job.name)}.{kind}" for job in jobs for kind in ("service", "timer")]
+        files += [f"{folder}/{job.name}" for job in jobs for folder in (layout.JOB_CONFIG_DIR, layout.STATE_DIR)]
+        with connect(p.hosts[client]) as machine:
+            execute.run_remote(machine, Command(("systemctl", "disable", "--now", *units)), check=False)
+            execute.run_remote(machine, Command(("rm", "-rf", "--", *files, *data)))
+            execute.run_remote(machine, Command(("systemctl", "daemon-reload")))
 
 
 def save(name: str, payload: dict, markdown: str, *, smoke: bool = False) -> dict:
