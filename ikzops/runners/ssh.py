@@ -85,7 +85,9 @@ def command(host: Host, remote: Command, *, purpose: str = "") -> Command:
     known_hosts = host.ssh_known_hosts_file or os.path.expanduser("~/.ssh/known_hosts")
     argv = ["ssh", "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
             "-o", f"UserKnownHostsFile={known_hosts}", "-o", f"ServerAliveInterval={KEEPALIVE}",
-            "-o", f"ServerAliveCountMax={DEAD_AFTER // KEEPALIVE}", "-o", "ConnectTimeout=10", "-p", str(host.port)]
+            "-o", f"ServerAliveCountMax={DEAD_AFTER // KEEPALIVE}", "-o", "ConnectTimeout=10", "-p", str(host.port),
+            # AES-GCM first: with AES instructions it streams about twice as fast as ChaCha20 here
+            "-o", "Ciphers=aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com"]
     if host.ssh_key:
         argv += ["-o", "IdentitiesOnly=yes", "-i", host.ssh_key]
     if host.ssh_user:
