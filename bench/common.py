@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import tempfile
 import time
 from contextlib import contextmanager
@@ -13,10 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ikzops import execute, layout
+from ikzops.agent import restic
 from ikzops.execute import Command
 from ikzops.lab import manager
 from ikzops.model.loader import load
+from ikzops.orchestrate import backup as backups
+from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
+from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 from ikzops.state import state_root
 
@@ -125,6 +130,59 @@ def remove_jobs(inventory: str, names: list[str], *, data: list[str] = (), repos
             execute.run_remote(machine, Command(("systemctl", "disable", "--now", *units)), check=False)
             execute.run_remote(machine, Command(("rm", "-rf", "--", *files, *data)))
             execute.run_remote(machine, Command(("systemctl", "daemon-reload")))
+
+
+@contextmanager
+def job_with_data(name: str, data: str, size: int, seed: str):
+    """A benchmark job on city-app (to both sites) over ``size`` bytes of generated data,
+    backed up once: yields (inventory, partnership, job, run, files); removed afterwards."""
+
+    inventory = str(lab_inventory_with({name: {
+        "client": "city-app", "paths": [data], "schedule": "daily", "rpo": "2d", "rto": "1h", "destinations": ["district"],
+    }}))
+    try:
+        assert not deploys.deploy(inventory, only=("backup",)).errors
+        p = load(inventory)
+        with connect(p.hosts["city-app"]) as client:
+            execute.run_remote(client, Command(("rm", "-rf", data)))
+            files = int(remote_python(client, DATASET_SCRIPT, data, str(size), seed))
+        run = backups.backup(inventory, (name,), Recorder())[0]
+        assert run.status == 0, run.destinations
+        yield inventory, p, p.jobs[name], run, files
+    finally:
+        remove_jobs(inventory, [name], data=[data])
+
+
+def bare_restore(machine, job, destination, snapshot: str) -> float:
+    """Seconds of a bare ``restic restore`` of ``snapshot`` on its repository host (local access)."""
+
+    target = f"/var/tmp/bench-bare-{time.time_ns()}"
+    execute.run_remote(machine, Command(("install", "-d", "-o", layout.REST_SERVER_USER, target)))
+    started = time.perf_counter()
+    runner.run(machine, restic.restore(layout.local_repository(job, destination), snapshot, target),
+               as_user=layout.REST_SERVER_USER)
+    elapsed = time.perf_counter() - started
+    execute.run_remote(machine, Command(("rm", "-rf", target)))
+    return elapsed
+
+
+def side_by_side(repeat: int, **runs) -> dict[str, list[float]]:
+    """Every function of ``runs`` ``repeat`` times, alternating which goes first; their seconds."""
+
+    samples: dict[str, list[float]] = {label: [] for label in runs}
+    for i in range(repeat):
+        order = list(runs.items()) if i % 2 == 0 else list(reversed(runs.items()))
+        for label, function in order:
+            samples[label].append(function())
+    return samples
+
+
+def ratio_results(samples: dict[str, list[float]], **extra) -> dict:
+    """Samples, medians and the ratio ikzops / bare, as the results files hold them."""
+
+    ikzops, bare = statistics.median(samples["ikzops"]), statistics.median(samples["bare"])
+    return {**extra, "ikzops_s": [round(v, 3) for v in samples["ikzops"]], "bare_s": [round(v, 3) for v in samples["bare"]],
+            "ikzops_median_s": round(ikzops, 3), "bare_median_s": round(bare, 3), "ratio": round(ikzops / bare, 3)}
 
 
 def save(name: str, payload: dict, markdown: str, *, smoke: bool = False) -> dict:

@@ -12,24 +12,16 @@ same snapshot into a directory on the repository host itself (local access, no c
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
-from bench.common import DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, remove_jobs, save
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side
 from ikzops import execute, layout
-from ikzops.agent import restic
 from ikzops.execute import Command
-from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
-from ikzops.orchestrate import backup as backups
-from ikzops.orchestrate import deploy as deploys
 from ikzops.orchestrate import restore as restores
 from ikzops.progress import Recorder
-from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 
-DATA = "/srv/bench-restore"
-JOB = "bench-restore"
 TARGET = "/srv/bench-restored"
 
 
@@ -40,64 +32,32 @@ def main(argv: list[str] | None = None) -> dict:
     args = arguments(parser, argv, size="4M")
     size = parse_size(args.size)
     lab_up()
-    inventory = str(lab_inventory_with({JOB: {
-        "client": "city-app", "paths": [DATA], "schedule": "daily", "rpo": "2d", "rto": "1h", "destinations": ["district"],
-    }}))
-    try:
-        assert not deploys.deploy(inventory, only=("backup",)).errors
-        p = load(inventory)
-        job = p.jobs[JOB]
-        with connect(p.hosts["city-app"]) as client:
-            execute.run_remote(client, Command(("rm", "-rf", DATA)))
-            files = int(remote_python(client, DATASET_SCRIPT, DATA, str(size), "23"))
-        run = backups.backup(inventory, (JOB,), Recorder())[0]
-        assert run.status == 0, run.destinations
+    with job_with_data("bench-restore", "/srv/bench-restore", size, "23") as (inventory, p, job, run, files):
         snapshot = run.destinations["district"]["snapshot_id"]
         destination = layout.destination(p, job, "district")
-        samples: dict[str, list[float]] = {"ikzops": [], "bare": []}
         with connect(p.hosts[destination.host]) as host, connect(p.hosts["district-app"]) as target:
-            def bare() -> float:
-                folder = f"/var/tmp/bench-bare-{time.time_ns()}"
-                execute.run_remote(host, Command(("install", "-d", "-o", layout.REST_SERVER_USER, folder)))
-                started = time.perf_counter()
-                runner.run(host, restic.restore(layout.local_repository(job, destination), snapshot, folder),
-                           as_user=layout.REST_SERVER_USER)
-                elapsed = time.perf_counter() - started
-                execute.run_remote(host, Command(("rm", "-rf", folder)))
-                return elapsed
-
             def ikzops() -> float:
                 started = time.perf_counter()
-                result, _ = restores.restore(inventory, job=JOB, to=f"district-app:{TARGET}", snapshot=run.run,
+                result, _ = restores.restore(inventory, job=job.name, to=f"district-app:{TARGET}", snapshot=run.run,
                                              from_site="district", progress=Recorder())
                 elapsed = time.perf_counter() - started
                 assert result.verdict == "restored" and result.mismatched == 0, result.reasons
                 execute.run_remote(target, Command(("rm", "-rf", TARGET)))
                 return elapsed
 
-            for i in range(args.repeat):
-                order = [("ikzops", ikzops), ("bare", bare)]
-                if i % 2:
-                    order.reverse()
-                for label, fn in order:
-                    samples[label].append(fn())
-        ikz, bare_s = statistics.median(samples["ikzops"]), statistics.median(samples["bare"])
-        mb = size / 1e6
-        results = {"size_bytes": size, "files": files, "repeat": args.repeat,
-                   "ikzops_s": [round(v, 3) for v in samples["ikzops"]], "bare_s": [round(v, 3) for v in samples["bare"]],
-                   "ikzops_median_s": round(ikz, 3), "bare_median_s": round(bare_s, 3), "ratio": round(ikz / bare_s, 3)}
-        markdown = (
-            f"### Restore: ikzops restore onto another host vs bare restic restore ({format_size(size)}, {files} files, "
-            f"median of {args.repeat})\n\n"
-            "| | seconds | MB/s |\n|---|---|---|\n"
-            f"| ikzops restore (dump → SSH → agent on district-app, sha256 of every file vs manifest, placed) | {ikz:.2f} | "
-            f"{mb / ikz:.1f} |\n"
-            f"| bare `restic restore` of the same snapshot on the repository host | {bare_s:.2f} | {mb / bare_s:.1f} |\n"
-            f"| ratio | {ikz / bare_s:.2f} | |\n"
-        )
-        return save("restore", results, markdown, smoke=args.smoke)
-    finally:
-        remove_jobs(inventory, [JOB], data=[DATA], repositories=[])
+            samples = side_by_side(args.repeat, ikzops=ikzops, bare=lambda: bare_restore(host, job, destination, snapshot))
+    results = ratio_results(samples, size_bytes=size, files=files, repeat=args.repeat)
+    ikz, bare, mb = results["ikzops_median_s"], results["bare_median_s"], size / 1e6
+    markdown = (
+        f"### Restore: ikzops restore onto another host vs bare restic restore ({format_size(size)}, {files} files, "
+        f"median of {args.repeat})\n\n"
+        "| | seconds | MB/s |\n|---|---|---|\n"
+        f"| ikzops restore (dump → SSH → agent on district-app, sha256 of every file vs manifest, placed) | {ikz:.2f} | "
+        f"{mb / ikz:.1f} |\n"
+        f"| bare `restic restore` of the same snapshot on the repository host | {bare:.2f} | {mb / bare:.1f} |\n"
+        f"| ratio | {ikz / bare:.2f} | |\n"
+    )
+    return save("restore", results, markdown, smoke=args.smoke)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,12 @@ def destination(p: Partnership, job: Job, site: str) -> Destination:
     return next(d for d in destinations(p, job) if d.site == site)
 
 
+def agent_argv(module: str, *args: str) -> tuple[str, ...]:
+    """The argv running the agent's ``module`` on a managed host."""
+
+    return ("env", f"PYTHONPATH={AGENT_DIR}", "python3", "-m", f"ikzops_agent.{module}", *args)
+
+
 def unit_name(job: str) -> str:
     return f"ikzops-backup-{job}"
 

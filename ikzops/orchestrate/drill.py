@@ -69,7 +69,7 @@ class DrillResult:
 
 
 def _agent(module: str, *args: str) -> str:
-    return f"PYTHONPATH={layout.AGENT_DIR} python3 -m ikzops_agent.{module} {shlex.join(args)}"
+    return shlex.join(layout.agent_argv(module, *args))
 
 
 #: scratch directories no process uses (a drill whose connection was cut left them),

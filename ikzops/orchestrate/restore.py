@@ -104,8 +104,7 @@ class RestoreResult:
 
 
 def _agent(module: str, *args: str) -> Command:
-    return Command(("env", f"PYTHONPATH={layout.AGENT_DIR}", "python3", "-m", f"ikzops_agent.{module}", *args),
-                   purpose=f"ikzops_agent.{module} {args[0] if args else ''}")
+    return Command(layout.agent_argv(module, *args), purpose=f"ikzops_agent.{module} {args[0] if args else ''}")
 
 
 def parse_target(p: Partnership, to: str) -> tuple[Host, str]:
