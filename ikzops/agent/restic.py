@@ -65,10 +65,19 @@ def _env(repo: Repository, prefix: str = "") -> tuple[dict[str, str], dict[str, 
     return env, from_files
 
 
+#: how long each command waits for a lock another process holds (``--retry-lock``): a
+#: backup, a drill or a restore that meets retention's prune (an exclusive lock, daily on
+#: the repository host) waits for it instead of failing; retention waits for running backups
+RETRY_LOCK = {"backup": "10m", "copy": "10m", "forget": "30m", "restore": "5m", "dump": "5m", "ls": "5m",
+              "find": "5m", "snapshots": "5m"}
+
+
 def _invocation(repo: Repository, *args: str, json_output: bool = True) -> Invocation:
     env, from_files = _env(repo)
-    # global flags before the command: after "--" every word is a path
-    argv = ("restic", *(("--json",) if json_output else ()), *args)
+    # global flags before the paths (after "--" every word is a path); --retry-lock after the verb
+    verb, *rest = args
+    wait = ("--retry-lock", RETRY_LOCK[verb]) if verb in RETRY_LOCK else ()
+    argv = ("restic", *(("--json",) if json_output else ()), verb, *wait, *rest)
     return Invocation(argv, env, from_files)
 
 
@@ -100,7 +109,7 @@ def copy(source: Repository, target: Repository, snapshot_ids: list[str]) -> Inv
     env, from_files = _env(target)
     source_env, _ = _env(source, prefix="FROM_")
     env.update(source_env)
-    return Invocation(("restic", "--json", "copy", "--", *snapshot_ids), env, from_files)
+    return Invocation(("restic", "--json", "copy", "--retry-lock", RETRY_LOCK["copy"], "--", *snapshot_ids), env, from_files)
 
 
 def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,

@@ -58,3 +58,11 @@ def test_snapshot_time_reads_restics_nanoseconds():
     when = restic.snapshot_time("2026-11-23T08:49:44.448423762Z")
     assert (when.hour, when.microsecond, when.utcoffset().total_seconds()) == (8, 448423, 0)
     assert restic.snapshot_time("2026-11-23T08:49:44+01:00").utcoffset().total_seconds() == 3600
+
+
+def test_commands_wait_for_a_lock_instead_of_failing_but_check_keeps_its_own():
+    backup = restic.backup(REPO, ["/srv"], tags=[], host="app")
+    assert backup.argv[2:5] == ("backup", "--retry-lock", "10m")
+    assert restic.forget_snapshots(REPO, ["abc"]).argv[1:4] == ("forget", "--retry-lock", "30m")
+    assert restic.dump(REPO, "abc", "/srv", archive=True).argv[1:4] == ("dump", "--retry-lock", "5m")
+    assert restic.check(REPO).argv.count("--retry-lock") == 1
