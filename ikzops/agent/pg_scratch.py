@@ -12,6 +12,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -27,6 +28,21 @@ def _bin(name: str) -> str:
 
 def _as_postgres(*argv: str, stdin=None) -> subprocess.CompletedProcess:
     return subprocess.run(["runuser", "-u", "postgres", "--", *argv], stdin=stdin, capture_output=True, text=True, check=False)
+
+
+def stop_server(data: str) -> None:
+    """Stop the scratch server of ``data`` if one runs (fast: its data is thrown away)."""
+
+    if os.path.exists(os.path.join(data, "postmaster.pid")):
+        _as_postgres(_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop")
+
+
+class Interrupted(Exception):
+    pass
+
+
+def _interrupted(signum, frame) -> None:
+    raise Interrupted(signal.Signals(signum).name)
 
 
 def load(dump_dir: str, work: str) -> dict:
@@ -64,13 +80,18 @@ def load(dump_dir: str, work: str) -> dict:
             if expected is not None:
                 entry["count_mismatches"] = compare_counts(expected, entry["tables"])
     finally:
-        _as_postgres(_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop")
+        stop_server(data)
     return result
 
 
 def main(argv: list[str]) -> int:
+    # a lost connection (SIGHUP) or a stop must not leave the scratch server running
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _interrupted)
     try:
         result = load(argv[0], argv[1])
+    except Interrupted as exc:
+        result = {"databases": {}, "error": f"interrupted ({exc})"}
     except (OSError, RuntimeError) as exc:
         result = {"databases": {}, "error": str(exc)}
     print(json.dumps(result))

@@ -43,10 +43,10 @@ def drill(inventory_path, from_site, jobs, snapshot, every_site, report_dir, his
             return
         table = Table(title=f"{len(entries)} drills and restores", title_justify="left")
         for column in ("when", "kind", "job", "from", "to", "verdict", "seconds", "RTO s", "files", "mismatches"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=column in ("job", "verdict"))
         for e in entries:
             to = e.get("host", "") if e["kind"] == "drill" else f"{e['target_host']}:{e.get('target_dir') or '/'}"
-            table.add_row(e["started"], e["kind"], e["job"], e["from_site"], to,
+            table.add_row(e["started"][:16].replace("T", " "), e["kind"], e["job"], e["from_site"], to,
                           f"[{COLOURS.get(e['verdict'], 'white')}]{e['verdict']}[/]", f"{e['total_seconds']:.1f}",
                           f"{e['rto_seconds']:.0f}", str(e["files"]), str(e["mismatched"]))
         console.print(table)

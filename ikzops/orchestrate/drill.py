@@ -72,16 +72,6 @@ def _agent(module: str, *args: str) -> str:
     return shlex.join(layout.agent_argv(module, *args))
 
 
-#: scratch directories no process uses (a drill whose connection was cut left them),
-#: looked at twice, two seconds apart, so that a drill between two steps keeps its own
-_SWEEP = (
-    f"orphans() {{ for d in {layout.DRILL_SCRATCH}/ikzops-drill-*; do [ -d \"$d\" ] && "
-    "! pgrep -f -- \"$d\" >/dev/null && echo \"$d\"; done; }; "
-    "first=$(orphans); [ -z \"$first\" ] || { sleep 2; for d in $first; do "
-    "pgrep -f -- \"$d\" >/dev/null || { rm -rf -- \"$d\" && echo \"$d\"; }; done; }"
-)
-
-
 def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, progress: Progress) -> DrillResult:
     destination = layout.destination(p, job, site)
     now = datetime.now(UTC)
@@ -172,7 +162,8 @@ def _choose_snapshot(machine, result: DrillResult, repo, job: Job, destination, 
 
 
 def _sweep_orphans(machine, result: DrillResult) -> None:
-    swept = execute.run_remote_shell(machine, _SWEEP, "remove scratch directories of interrupted drills").stdout.split()
+    swept = execute.run_remote_shell(machine, _agent("scratch", f"{layout.DRILL_SCRATCH}/ikzops-drill-*"),
+                                     "remove scratch directories of interrupted drills").stdout.split()
     if swept:
         result.warnings.append(f"removed {len(swept)} scratch director(ies) left by interrupted drills: {', '.join(swept)}")
 
