@@ -68,12 +68,14 @@ def bulk(p, host: str, folder: str, megabytes: int):
 
 
 def restic_running(p, host: str, command: str) -> bool:
-    # "[r]estic" matches restic's command line, not this pgrep's shell
-    return bool(in_container(p, host, f"pgrep -f '[r]estic .*{command}' || true").strip())
+    # "^restic" matches restic's own command line only: not this pgrep's shell, and not the
+    # runuser above it (runuser stops itself when its child stops: a STOP sent to both can
+    # leave it stopped for good after the CONT)
+    return bool(in_container(p, host, f"pgrep -f '^restic .*{command}' || true").strip())
 
 
 def signal_restic(p, host: str, command: str, signal: str) -> None:
-    in_container(p, host, f"pkill -{signal} -f '[r]estic .*{command}' || true")
+    in_container(p, host, f"pkill -{signal} -f '^restic .*{command}' || true")
 
 
 @contextlib.contextmanager
