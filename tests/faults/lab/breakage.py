@@ -68,14 +68,19 @@ def bulk(p, host: str, folder: str, megabytes: int):
 
 
 def restic_running(p, host: str, command: str) -> bool:
-    # "^restic" matches restic's own command line only: not this pgrep's shell, and not the
-    # runuser above it (runuser stops itself when its child stops: a STOP sent to both can
-    # leave it stopped for good after the CONT)
-    return bool(in_container(p, host, f"pgrep -f '^restic .*{command}' || true").strip())
+    # "[r]estic" matches restic's command line (and the runuser above it), not this pgrep's shell
+    return bool(in_container(p, host, f"pgrep -f '[r]estic .*{command}' || true").strip())
 
 
 def signal_restic(p, host: str, command: str, signal: str) -> None:
-    in_container(p, host, f"pkill -{signal} -f '^restic .*{command}' || true")
+    """``signal`` to restic and the runuser above it. runuser stops itself when its child
+    stops, possibly after a CONT already arrived: a CONT is sent again a moment later, or
+    runuser would stay stopped (and its scratch in use) for good."""
+
+    script = f"pkill -{signal} -f '[r]estic .*{command}' || true"
+    if signal == "CONT":
+        script += f"; sleep 0.5; {script}"
+    in_container(p, host, script)
 
 
 @contextlib.contextmanager
