@@ -320,6 +320,7 @@ class Session:
         meta = f"{layout.DRILL_SCRATCH}/.ikzops-restore-{result.id}-manifest"
         with connect(self.repo_host) as repo_machine:
             listed = {path: self.nodes(repo_machine, path) for path in result.paths}
+            manifest_node = None if dry else self.nodes(repo_machine, layout.manifest_path(self.job.name))[0]
         total = sum(n.get("size", 0) for nodes in listed.values() for n in nodes if n.get("type") == "file")
         with connect(self.target) as machine:
             if dry:
@@ -332,17 +333,16 @@ class Session:
             if swept:
                 result.warnings.append(f"removed {len(swept)} staging director(ies) of interrupted restores")
             try:
-                self._transfer(listed, stagings, meta, total)
+                self._transfer(listed, manifest_node, stagings, meta, total)
                 if self._verify(machine, stagings, meta):
                     self._apply(machine, stagings, root)
             finally:
                 execute.run_remote(machine, _agent("restore_tree", "clean", *sorted({*stagings.values(), meta})), check=False)
 
-    def _transfer(self, listed: dict[str, list[dict]], stagings: dict[str, str], meta: str, total: int) -> None:
+    def _transfer(self, listed: dict[str, list[dict]], manifest_node: dict, stagings: dict[str, str], meta: str,
+                  total: int) -> None:
         clock = time.monotonic()
         manifest = layout.manifest_path(self.job.name)
-        with connect(self.repo_host) as repo_machine:
-            manifest_node = self.nodes(repo_machine, manifest)[0]
         self.stream_to(manifest, False, _agent("restore_tree", "file", meta, json.dumps(manifest_node)), 0)
         for path, nodes in listed.items():
             archive = nodes[0].get("type") == "dir"
