@@ -14,7 +14,8 @@ import os
 import shlex
 import subprocess
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import paramiko
@@ -194,34 +195,125 @@ def stream(producer: Command, consumer: Command, *, on_progress=None, timeout: f
     first_err: list[bytes] = []
     reader = threading.Thread(target=lambda: first_err.append(first.stderr.read()), daemon=True)
     reader.start()
-    kept = []
     try:
-        for raw in second.stderr:
-            line = raw.decode(errors="replace").rstrip("\n")
-            if on_progress and line.startswith('{"progress"'):
-                try:
-                    on_progress(json.loads(line)["progress"])
-                    continue
-                except ValueError:
-                    pass
-            kept.append(line)
+        kept = _progress_lines(second, on_progress)
         out = second.stdout.read().decode(errors="replace")
         second.wait(timeout=timeout)
         first.wait(timeout=timeout)
     except BaseException:
-        for process in (second, first):
-            if process.poll() is None:
-                process.terminate()
-        for process in (second, first):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(second, first)
         raise
     reader.join(timeout=10)
     produced = Result(first.returncode, "", mask(b"".join(first_err).decode(errors="replace"), producer.secrets))
     consumed = Result(second.returncode, mask(out, consumer.secrets), mask("\n".join(kept), consumer.secrets))
     return PipelineResult(produced, consumed)
+
+
+def _progress_lines(process: subprocess.Popen, on_progress) -> list[str]:
+    """``process``'s stderr: ``{"progress": ...}`` lines to ``on_progress``, the others kept."""
+
+    kept = []
+    for raw in process.stderr:
+        line = raw.decode(errors="replace").rstrip("\n")
+        if on_progress and line.startswith('{"progress"'):
+            try:
+                on_progress(json.loads(line)["progress"])
+                continue
+            except ValueError:
+                pass
+        kept.append(line)
+    return kept
+
+
+def _stop(*processes: subprocess.Popen) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def feed(command: Command, *, on_progress=None, timeout: float | None = None) -> Result:
+    """``command`` with its ``stdin`` (the one way a secret may reach it) written, its
+    ``{"progress": ...}`` stderr lines to ``on_progress``. Its standard input stays open until
+    it ends, so that a remote side sees us go (EOF) if we are interrupted and it is terminated."""
+
+    if command.env:
+        raise ValueError("take secrets through stdin, not env")
+    log.debug("feed: %s", command.display())
+    process = subprocess.Popen(list(command.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        data = command.stdin.encode() if isinstance(command.stdin, str) else (command.stdin or b"")
+        writer = threading.Thread(target=_write, args=(process.stdin, data), daemon=True)
+        writer.start()
+        out: list[bytes] = []
+        reader = threading.Thread(target=lambda: out.append(process.stdout.read()), daemon=True)
+        reader.start()
+        kept = _progress_lines(process, on_progress)
+        process.wait(timeout=timeout)
+        reader.join(timeout=10)
+    except BaseException:
+        _stop(process)
+        raise
+    finally:
+        _close(process.stdin)
+    return Result(process.returncode, mask(b"".join(out).decode(errors="replace"), command.secrets),
+                  mask("\n".join(kept), command.secrets))
+
+
+def _write(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.flush()
+    except OSError:
+        pass
+
+
+def _close(pipe) -> None:
+    try:
+        pipe.close()
+    except OSError:
+        pass
+
+
+@contextmanager
+def held(command: Command, *, timeout: float = 30.0) -> Iterator[dict]:
+    """A service for as long as the ``with`` block: ``command`` is started with its ``stdin``
+    written and its standard input kept open; yields the JSON object of its first output
+    line (``{}`` if it gave none within ``timeout``, with ``error``). Leaving the block closes
+    its standard input, which ends it (and its remote side: an SSH session ends with it)."""
+
+    log.debug("hold: %s", command.display())
+    process = subprocess.Popen(list(command.argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first: list[bytes] = []
+    try:
+        data = command.stdin.encode() if isinstance(command.stdin, str) else (command.stdin or b"")
+        process.stdin.write(data)
+        process.stdin.flush()
+        reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=timeout)
+        line = first[0].decode(errors="replace").strip() if first else ""
+        try:
+            answer = json.loads(line) if line else {}
+        except ValueError:
+            answer = {}
+        if not answer:
+            _close(process.stdin)
+            _stop(process)
+            err = mask(process.stderr.read().decode(errors="replace"), command.secrets).strip()
+            answer = {"error": err[-300:] or line or f"no answer within {timeout:.0f} s",
+                      "returncode": process.returncode}
+        yield answer
+    finally:
+        _close(process.stdin)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            _stop(process)
 
 
 def spawn(command: Command, log_path: str) -> subprocess.Popen:

@@ -173,6 +173,24 @@ def restore(repo: Repository, snapshot: str, target: str) -> Invocation:
     return _invocation(repo, "restore", snapshot, "--target", target)
 
 
+def _literal(path: str) -> str:
+    """``path`` as a restic filter pattern that matches only itself (its glob characters escaped)."""
+
+    return "".join("\\" + c if c in "*?[]\\" else c for c in path)
+
+
+def restore_from_environment(snapshot: str, target: str, includes: list[str]) -> tuple[str, ...]:
+    """``restic restore`` of ``includes`` of ``snapshot`` below ``target``, for a repository and
+    secrets its caller puts into the environment. Progress and every completed file come as
+    JSON lines (``-vv``); no cache is left behind on the host."""
+
+    argv = ["restic", "--json", "--verbose=2", "--no-cache", "restore", "--retry-lock", RETRY_LOCK["restore"],
+            snapshot, "--target", target]
+    for path in includes:
+        argv += ["--include", _literal(path)]
+    return tuple(argv)
+
+
 def dump(repo: Repository, snapshot: str, path: str, *, archive: bool) -> Invocation:
     """``path`` of ``snapshot`` on stdout: a tar stream of a directory, or a file's content."""
 

@@ -1,9 +1,17 @@
 """A restore on its target host: stage, prove, then place. ``python3 -m ikzops_agent.restore_tree``.
 
-The data arrives on standard input from ``restic dump`` on a repository host (through
-SSH, relayed by the control host): no repository key and no repository credential is
-ever on the target. Steps, each a sub-command:
+The data comes one of two ways. Directly (``fetch``): ``restic restore`` here reads the
+run from a read-only REST server that the repository host runs for this restore alone
+(``restore_server``); its throwaway credential and the repository password arrive on
+standard input and live only in this process and restic's environment, never in a file,
+on a command line or in a log. Or relayed (``extract``, ``file``): ``restic dump`` on the
+repository host streams through SSH, relayed by the control host, into standard input
+here; no secret at all reaches the target. Steps, each a sub-command:
 
+``fetch``                    settings as one JSON line on stdin (see :func:`fetch`):
+                             ``restic restore`` into the staging directories, every file
+                             hashed as soon as restic reports it complete (on every core,
+                             while the rest is still arriving)
 ``extract STAGING``          a tar stream into STAGING (original absolute paths below it),
                              every regular file hashed while it is written
 ``file STAGING NODE``        one file's raw content (``restic dump`` of a file), NODE its
@@ -36,15 +44,21 @@ import pwd
 import shutil
 import signal
 import stat
+import subprocess
 import sys
 import tarfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from . import restic
 from .fileio import BLOCK, sha256_file
 from .manifest import parse_line
 
 HASHES = ".ikzops-hashes.tsv"
+#: where ``fetch`` puts the backup-time manifest in the first staging directory
+MANIFEST = ".ikzops-manifest.tsv"
 PROGRESS_EVERY = 0.5
 
 
@@ -190,6 +204,156 @@ def stage_file(staging: str, node: dict, stream) -> dict:
     return stager.close()
 
 
+def _hash(path: str) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel ends it (SIGTERM) when this agent dies, however."""
+
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _end_with_stdin(active: list) -> None:
+    """The session's standard input stays open while the control host waits; its end (the
+    restore was cancelled there, or the connection was lost) stops restic and interrupts
+    this agent (which then removes what it staged)."""
+
+    def watch() -> None:
+        while sys.stdin.buffer.read1(4096):
+            pass
+        for run in list(active):
+            run.stop()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+class Fetch:
+    """``restic restore`` into one staging directory, hashing each file restic has completed."""
+
+    def __init__(self, staging: str, env: dict[str, str], pool: ThreadPoolExecutor, skip: str) -> None:
+        self.staging, self.env, self.pool, self.skip = staging, env, pool, skip
+        self.futures: dict[str, object] = {}
+        self.process: subprocess.Popen | None = None
+        self.errors: list[str] = []
+        self.files = self.bytes = 0
+
+    def _queue(self, original: str) -> None:
+        path = staged(self.staging, original)
+        if original != self.skip and original not in self.futures:
+            self.futures[original] = self.pool.submit(_hash, path)
+
+    def run(self, snapshot: str, includes: list[str], report) -> int:
+        os.makedirs(self.staging, mode=0o700, exist_ok=True)
+        os.chmod(self.staging, 0o700)
+        argv = restic.restore_from_environment(snapshot, self.staging, includes)
+        self.process = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+        errors = threading.Thread(target=lambda: self.errors.extend(self.process.stderr.read().splitlines()[-20:]),
+                                  daemon=True)
+        errors.start()
+        for line in self.process.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            kind = message.get("message_type")
+            if kind == "verbose_status" and message.get("action") == "restored":
+                item = message.get("item", "")
+                if message.get("size") is not None and os.path.isfile(staged(self.staging, item)):
+                    self._queue(item)
+            elif kind == "status":
+                report(message.get("files_restored", 0), message.get("bytes_restored", 0), message.get("total_bytes", 0))
+        code = self.process.wait()
+        errors.join(timeout=10)
+        return code
+
+    def finish(self, hashes) -> None:
+        """Hash what restic did not report (hard links, anything missed), then record every
+        file with the mode restic gave it at the end."""
+
+        for top, dirs, names in os.walk(self.staging):
+            dirs.sort()
+            for name in names:
+                path = os.path.join(top, name)
+                if top == self.staging and name.startswith(".ikzops-"):
+                    continue
+                if stat.S_ISREG(os.lstat(path).st_mode):
+                    self._queue("/" + os.path.relpath(path, self.staging))
+        for original, future in sorted(self.futures.items()):
+            digest, size = future.result()
+            mode = stat.S_IMODE(os.lstat(staged(self.staging, original)).st_mode)
+            hashes.write(f"{digest}\t{size}\t{mode:04o}\t{original}\n")
+            self.files += 1
+            self.bytes += size
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _move_manifest(staging: str, manifest: str) -> None:
+    """The restored manifest out of the tree (to ``MANIFEST`` at the staging's top), and the
+    directories that only held it."""
+
+    source = staged(staging, manifest)
+    os.replace(source, os.path.join(staging, MANIFEST))
+    parent = os.path.dirname(source)
+    while parent != staging and not os.listdir(parent):
+        os.rmdir(parent)
+        parent = os.path.dirname(parent)
+
+
+def fetch(settings: dict, active: list) -> dict:
+    """``settings``: ``url`` (``rest:https://host:port/``), ``user``, ``password`` (the restore
+    server's throwaway credential), ``repository_password``, ``cacert``, ``snapshot``,
+    ``stagings`` (staging directory -> original paths to restore there), ``manifest`` (its
+    original path; restored into the first staging directory as ``MANIFEST``)."""
+
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RESTIC_")}
+    env.update(RESTIC_REPOSITORY=settings["url"], RESTIC_REST_USERNAME=settings["user"],
+               RESTIC_REST_PASSWORD=settings["password"], RESTIC_PASSWORD=settings["repository_password"],
+               RESTIC_CACERT=settings["cacert"], RESTIC_PROGRESS_FPS="2")
+    manifest = settings["manifest"]
+    last = [0.0]
+
+    def report(files: int, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY:
+            last[0] = now
+            print(json.dumps({"progress": {"files": files, "bytes": done, "total": total}}), file=sys.stderr, flush=True)
+
+    files = total_bytes = 0
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        for index, (staging, paths) in enumerate(sorted(settings["stagings"].items())):
+            run = Fetch(staging, env, pool, skip=manifest if index == 0 else "")
+            active.append(run)
+            code = run.run(settings["snapshot"], [*paths, *([manifest] if index == 0 else [])], report)
+            if code != 0:
+                return {"error": "restic restore failed", "restic_exit": code, "stderr": "\n".join(run.errors)}
+            if index == 0:
+                if not os.path.isfile(staged(staging, manifest)):
+                    return {"error": f"the run holds no manifest ({manifest})"}
+                _move_manifest(staging, manifest)
+            with open(os.path.join(staging, HASHES), "a", encoding="utf-8") as hashes:
+                run.finish(hashes)
+            files, total_bytes = files + run.files, total_bytes + run.bytes
+    print(json.dumps({"progress": {"files": files, "bytes": total_bytes}}), file=sys.stderr, flush=True)
+    return {"files": files, "bytes": total_bytes}
+
+
 def _under(path: str, prefixes: list[str]) -> bool:
     return any(path == p or path.startswith(p.rstrip("/") + "/") for p in prefixes)
 
@@ -311,7 +475,7 @@ def apply(stagings: list[str], root: str, overwrite: bool, limit: int = 200) -> 
             dirs.sort()
             for name in [*dirs, *files]:
                 source = os.path.join(top, name)
-                if top == staging and name == HASHES:
+                if top == staging and name in (HASHES, MANIFEST):
                     continue
                 target = _final(root, "/" + os.path.relpath(source, staging))
                 if os.path.lexists(target):
@@ -343,8 +507,17 @@ def main(argv: list[str]) -> int:
         signal.signal(signum, _interrupted)
     command, *args = argv
     code = 0
+    active: list[Fetch] = []
     try:
-        if command == "extract":
+        if command == "fetch":
+            settings = json.loads(sys.stdin.buffer.readline())
+            args = sorted(settings["stagings"])
+            _end_with_stdin(active)
+            result = fetch(settings, active)
+            if result.get("error"):
+                clean(args)
+                code = 4
+        elif command == "extract":
             result = extract(args[0], sys.stdin.buffer)
         elif command == "file":
             result = stage_file(args[0], json.loads(args[1]), sys.stdin.buffer)
@@ -362,13 +535,17 @@ def main(argv: list[str]) -> int:
             print(f"unknown command {command}", file=sys.stderr)
             return 2
     except Interrupted as exc:
-        if command in ("extract", "file"):
-            clean(args[:1])
+        for run in active:
+            run.stop()
+        if command in ("extract", "file", "fetch"):
+            clean(args if command == "fetch" else args[:1])
         print(json.dumps({"error": f"interrupted ({exc})"}))
         return 130
-    except (OSError, ValueError, tarfile.TarError) as exc:
-        if command in ("extract", "file"):
-            clean(args[:1])
+    except (OSError, ValueError, KeyError, tarfile.TarError) as exc:
+        for run in active:
+            run.stop()
+        if command in ("extract", "file", "fetch"):
+            clean(args if command == "fetch" else args[:1])
         print(json.dumps({"error": str(exc)}))
         return 2
     print(json.dumps(result))

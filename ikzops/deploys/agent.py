@@ -1,15 +1,23 @@
 """The ikzops agent (``ikzops/agent/``) on every host: backups, retention, drills, and a
 restore onto any host of the inventory run it. Its own deploy, so that its operations carry
-one name wherever they are listed."""
+one name wherever they are listed.
+
+Every host gets what a restore onto it needs: python3 and restic (the restore reads the run
+from a repository host's restore server), and the partnership CA that proves that server.
+"""
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 
 from pyinfra.api import deploy
 from pyinfra.operations import apt, files, systemd
 
 from ikzops import layout, templates
+from ikzops.deploys.context import partnership
+from ikzops.secrets import pki
+from ikzops.secrets.store import SecretStore
 
 AGENT_SOURCE = Path(__file__).resolve().parents[1] / "agent"
 
@@ -22,7 +30,11 @@ def modules() -> list[str]:
 
 @deploy("ikzops: agent")
 def agent() -> None:
-    apt.packages(name="Install python3 (the agent's only need)", packages=["python3"])
+    p = partnership()
+    apt.packages(name="Install python3 and restic (the agent, and a restore onto this host)", packages=["python3", "restic"])
+    files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
+    files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(SecretStore(p.name), p.name)),
+              dest=layout.CA_FILE, mode="0644")
     files.directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
     for module in modules():
         files.put(

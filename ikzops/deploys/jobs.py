@@ -16,7 +16,7 @@ from ikzops.deploys.context import partnership
 from ikzops.deploys.repository import secret_file
 from ikzops.model.partnership import Job
 from ikzops.model.units import format_duration
-from ikzops.secrets import credentials, pki
+from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
 
 
@@ -43,8 +43,6 @@ def backup_jobs() -> None:
         return
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
-    files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
-    files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)), dest=layout.CA_FILE, mode="0644")
     secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)
     files.directory(name="jobs directory", path=layout.JOB_CONFIG_DIR, mode="0700")
     units = []

@@ -26,14 +26,17 @@ import secrets
 import shlex
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+
+import bcrypt
 
 from ikzops import execute, layout, records
 from ikzops.agent import restic
 from ikzops.agent.manifest import parse_line
 from ikzops.agent.postgres import counts_path
+from ikzops.agent.restore_tree import MANIFEST
 from ikzops.errors import ConfigError, ExitCode, IkzopsError, UnreachableError, worst
 from ikzops.execute import Command
 from ikzops.model import loader
@@ -42,9 +45,23 @@ from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners import ssh
 from ikzops.runners.ssh import connect
+from ikzops.secrets import credentials
+from ikzops.secrets.store import SecretStore
 
 VERDICT_CODES = {"restored": ExitCode.OK, "planned": ExitCode.OK, "mismatch": ExitCode.FINDING, "unreadable": ExitCode.FINDING,
                  "conflict": ExitCode.CONFIG, "failed": ExitCode.CONFIG, "unreachable": ExitCode.UNREACHABLE}
+
+
+#: the longest a restore's REST server lives if nothing stops it (its session normally does)
+SERVER_TTL = 24 * 3600
+#: restic's words for a server it cannot reach (then the data is relayed instead)
+UNREACHABLE_WORDS = ("dial tcp", "connection refused", "no route to host", "i/o timeout", "network is unreachable",
+                     "connection reset", "x509:", "certificate")
+
+
+def _cannot_reach(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in UNREACHABLE_WORDS)
 
 
 class Unreadable(IkzopsError):
@@ -285,16 +302,8 @@ class Session:
         return ssh.command(self.repo_host, remote, purpose=f"restic dump {path} at {self.destination.host}")
 
     def stream_to(self, path: str, archive: bool, agent: Command, total: int) -> execute.PipelineResult:
-        started, done = time.monotonic(), {"bytes": 0}
-
-        def show(progress: dict) -> None:
-            done["bytes"] = progress["bytes"]
-            rate = progress["bytes"] / max(time.monotonic() - started, 1e-3)
-            left = (total - progress["bytes"]) / rate if rate and total else 0
-            self.progress.wait(f"{path}: {progress['files']} files, {progress['bytes'] / 1e6:.0f} of {total / 1e6:.0f} MB, "
-                               f"{rate / 1e6:.0f} MB/s, {left:.0f} s left")
-
-        streamed = execute.stream(self.dump_command(path, archive), ssh.command(self.target, agent), on_progress=show)
+        streamed = execute.stream(self.dump_command(path, archive), ssh.command(self.target, agent),
+                                  on_progress=self._show(path, total))
         if streamed.producer.returncode != 0:
             others = ", ".join(s for s in self.job.destinations if s != self.destination.site)
             raise Unreadable(f"the backup of {path} at {self.destination.site} could not be read back: "
@@ -333,11 +342,73 @@ class Session:
             if swept:
                 result.warnings.append(f"removed {len(swept)} staging director(ies) of interrupted restores")
             try:
-                self._transfer(listed, manifest_node, stagings, meta, total)
-                if self._verify(machine, stagings, meta):
+                manifest = self._fetch(stagings, total)
+                if manifest is None:
+                    self._transfer(listed, manifest_node, stagings, meta, total)
+                    manifest = f"{meta}{layout.manifest_path(self.job.name)}"
+                if self._verify(machine, stagings, manifest):
                     self._apply(machine, stagings, root)
             finally:
                 execute.run_remote(machine, _agent("restore_tree", "clean", *sorted({*stagings.values(), meta})), check=False)
+
+    def _show(self, label: str, total: int):
+        started = time.monotonic()
+
+        def show(progress: dict) -> None:
+            size = progress.get("total") or total
+            rate = progress["bytes"] / max(time.monotonic() - started, 1e-3)
+            left = (size - progress["bytes"]) / rate if rate and size else 0
+            self.progress.wait(f"{label}: {progress['files']} files, {progress['bytes'] / 1e6:.0f} of {size / 1e6:.0f} MB, "
+                               f"{rate / 1e6:.0f} MB/s, {left:.0f} s left")
+        return show
+
+    def _fetch(self, stagings: dict[str, str], total: int) -> str | None:
+        """The direct way: ``restic restore`` on the target from a read-only REST server that
+        the repository host runs for this restore alone (see ``agent/restore_server.py``).
+        The server's credential is made here for this restore and dies with it; it and the
+        repository password reach the target's restic through standard input, never a file
+        or a command line. Returns where the manifest was staged, or None when the target
+        cannot do it (an older agent, no restic, no route to the server's port): then the
+        data is relayed instead (:meth:`_transfer`)."""
+
+        result, clock = self.result, time.monotonic()
+        password = secrets.token_urlsafe(32)
+        user = f"restore-{result.id}"
+        line = f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}"
+        serve = replace(ssh.command(self.repo_host, _agent("restore_server", "serve")),
+                        stdin=json.dumps({"id": result.id, "repository": self.destination.path, "htpasswd": line,
+                                          "ttl": SERVER_TTL}) + "\n")
+        with execute.held(serve) as answer:
+            if "port" not in answer:
+                result.warnings.append(f"relayed through the control host: {self.destination.host} could not serve the "
+                                       f"restore directly ({answer.get('error', 'no answer')})")
+                return None
+            repository_password = credentials.repository_password(SecretStore(self.p.name), self.job.name)
+            settings = {
+                "url": f"rest:https://{self.repo_host.address}:{answer['port']}/", "user": user, "password": password,
+                "repository_password": repository_password, "cacert": layout.CA_FILE, "snapshot": result.snapshot,
+                "manifest": layout.manifest_path(self.job.name),
+                "stagings": {staging: [path for path, s in stagings.items() if s == staging] for staging in set(stagings.values())},
+            }
+            fetch = replace(ssh.command(self.target, _agent("restore_tree", "fetch")), stdin=json.dumps(settings) + "\n",
+                            secrets=(password, repository_password))
+            done = execute.feed(fetch, on_progress=self._show(f"{self.job.name} from {self.destination.host}", total))
+        try:
+            outcome = json.loads(done.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            outcome = {"error": done.stderr.strip()[-300:] or f"exit {done.returncode}"}
+        if outcome.get("error"):
+            why = f"{outcome['error']}: {restic.error_text(outcome.get('stderr', ''))}".rstrip(": ")
+            if done.returncode == 255 or not outcome.get("restic_exit") or _cannot_reach(why):
+                result.warnings.append(f"relayed through the control host: the direct restore on {self.target.name} "
+                                       f"did not run ({why})")
+                return None
+            others = ", ".join(s for s in self.job.destinations if s != self.destination.site)
+            raise Unreadable(f"the backup at {self.destination.site} could not be read back: {why}; nothing was placed. "
+                             f"The copy there may be damaged (`ikzops verify --site {self.destination.site} --full`); "
+                             f"restore from another site: --from {others}")
+        result.transfer_seconds = round(time.monotonic() - clock, 3)
+        return f"{sorted(set(stagings.values()))[0]}/{MANIFEST}"
 
     def _transfer(self, listed: dict[str, list[dict]], manifest_node: dict, stagings: dict[str, str], meta: str,
                   total: int) -> None:
@@ -354,10 +425,9 @@ class Session:
                                   f"{streamed.consumer.stdout.strip() or streamed.consumer.stderr.strip()[-300:]}")
         self.result.transfer_seconds = round(time.monotonic() - clock, 3)
 
-    def _verify(self, machine, stagings: dict[str, str], meta: str) -> bool:
+    def _verify(self, machine, stagings: dict[str, str], manifest: str) -> bool:
         clock = time.monotonic()
         self.progress.wait(f"comparing every restored file of {self.job.name} with its manifest")
-        manifest = f"{meta}{layout.manifest_path(self.job.name)}"
         code, verdict = self.agent(machine, "restore_tree", "verify", ",".join(sorted(set(stagings.values()))), manifest,
                                    *self.result.paths)
         self.result.verify_seconds = round(time.monotonic() - clock, 3)

@@ -150,15 +150,47 @@ def test_an_interrupted_restore_leaves_nothing_half_and_runs_again(backed_up, p)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
         assert b"Traceback" not in stderr
-        time.sleep(1)
+        deadline = time.monotonic() + 15  # the target notices the cut session, ends restic, removes the staging
+        while time.monotonic() < deadline and sh(p, "district-app", "pgrep -x restic || true").strip():
+            time.sleep(0.5)
+        assert sh(p, "district-app", "pgrep -c -x restic || true").strip() in ("", "0")
         assert sh(p, "district-app", "find /srv/restore-int -type f 2>/dev/null | wc -l").strip() == "0"
-        assert sh(p, "district-san", "pgrep -c -f '[r]estic dump' || true").strip() in ("", "0")
+        assert sh(p, "city-san", "systemctl list-units --all --plain --no-legend 'ikzops-restore-*' | wc -l").strip() == "0"
+        assert sh(p, "city-san", "ls /run/ikzops-restore-server 2>/dev/null | wc -l").strip() == "0"
         again = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/restore-int")
         assert again.exit_code == 0, again.output
     finally:
         sh(p, "city-app", "rm -f /srv/data/ikzops-test-big")
         sh(p, "district-app", "rm -rf /srv/restore-int")
         assert backups.backup(LAB, ("city-files",), Recorder())[0].status == 0
+
+
+def test_no_secret_of_the_restore_is_left_on_the_target(backed_up, p):
+    from ikzops.secrets import credentials
+    from ikzops.secrets.store import SecretStore
+
+    password = credentials.repository_password(SecretStore(p.name), "city-files")
+    result = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/restore-secret", "--json")
+    try:
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["warnings"] == []  # restored directly, not relayed
+        found = sh(p, "district-app", f"grep -rlsF -- '{password}' /etc /var /srv /tmp /root /run || true")
+        assert found.strip() == ""
+        assert sh(p, "city-san", "systemctl list-units --all --plain --no-legend 'ikzops-restore-*' | wc -l").strip() == "0"
+    finally:
+        sh(p, "district-app", "rm -rf /srv/restore-secret")
+
+
+def test_a_target_that_cannot_restore_directly_gets_the_data_relayed(backed_up, p):
+    sh(p, "district-app", "mv /usr/bin/restic /usr/bin/restic.away")
+    try:
+        result = ikzops("restore", "--job", "city-files", "--to", "district-app:/srv/restore-relayed", "--json")
+        assert result.exit_code == 0, result.output
+        record = json.loads(result.stdout)
+        assert record["mismatched"] == 0 and record["files"] > 50
+        assert any("relayed through the control host" in w for w in record["warnings"])
+    finally:
+        sh(p, "district-app", "mv /usr/bin/restic.away /usr/bin/restic; rm -rf /srv/restore-relayed")
 
 
 @pytest.mark.fault("site")
