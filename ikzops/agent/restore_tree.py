@@ -336,22 +336,27 @@ def fetch(settings: dict, active: list) -> dict:
             print(json.dumps({"progress": {"files": files, "bytes": done, "total": total}}), file=sys.stderr, flush=True)
 
     files = total_bytes = 0
+    timings = {"restic_seconds": 0.0, "hash_after_seconds": 0.0}
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         for index, (staging, paths) in enumerate(sorted(settings["stagings"].items())):
             run = Fetch(staging, env, pool, skip=manifest if index == 0 else "")
             active.append(run)
+            clock = time.monotonic()
             code = run.run(settings["snapshot"], [*paths, *([manifest] if index == 0 else [])], report)
+            timings["restic_seconds"] += time.monotonic() - clock
             if code != 0:
                 return {"error": "restic restore failed", "restic_exit": code, "stderr": "\n".join(run.errors)}
             if index == 0:
                 if not os.path.isfile(staged(staging, manifest)):
                     return {"error": f"the run holds no manifest ({manifest})"}
                 _move_manifest(staging, manifest)
+            clock = time.monotonic()
             with open(os.path.join(staging, HASHES), "a", encoding="utf-8") as hashes:
                 run.finish(hashes)
+            timings["hash_after_seconds"] += time.monotonic() - clock
             files, total_bytes = files + run.files, total_bytes + run.bytes
     print(json.dumps({"progress": {"files": files, "bytes": total_bytes}}), file=sys.stderr, flush=True)
-    return {"files": files, "bytes": total_bytes}
+    return {"files": files, "bytes": total_bytes, **{k: round(v, 3) for k, v in timings.items()}}
 
 
 def _under(path: str, prefixes: list[str]) -> bool:
@@ -371,16 +376,20 @@ def read_hashes(stagings: list[str]) -> dict[str, tuple[str, int, str]]:
 
 
 def verify(stagings: list[str], manifest: str, paths: list[str], limit: int = 200) -> dict:
-    """Every manifest entry under ``paths`` against what was staged (hashed while written)."""
+    """Every manifest entry under ``paths`` against what was staged (hashed while written);
+    ``absent``: the paths of which the run holds nothing at all."""
 
     hashes = read_hashes(stagings)
     files = checked_bytes = mismatched = 0
     mismatches = []
+    seen: set[str] = set()
     with open(manifest, encoding="utf-8") as handle:
         for line in handle:
             digest, size, mode, original = parse_line(line)
-            if not _under(original, paths):
+            under = [p for p in paths if _under(original, [p])]
+            if not under:
                 continue
+            seen.update(under)
             files += 1
             got = hashes.get(original)
             problem = None
@@ -398,7 +407,8 @@ def verify(stagings: list[str], manifest: str, paths: list[str], limit: int = 20
                 mismatched += 1
                 if len(mismatches) < limit:
                     mismatches.append({"path": original, "problem": problem})
-    return {"files": files, "bytes": checked_bytes, "mismatched": mismatched, "mismatches": mismatches}
+    absent = [p for p in paths if p not in seen and not any(os.path.lexists(staged(s, p)) for s in stagings)]
+    return {"files": files, "bytes": checked_bytes, "mismatched": mismatched, "mismatches": mismatches, "absent": absent}
 
 
 def _final(root: str, original: str) -> str:
@@ -523,7 +533,7 @@ def main(argv: list[str]) -> int:
             result = stage_file(args[0], json.loads(args[1]), sys.stdin.buffer)
         elif command == "verify":
             result = verify(args[0].split(","), args[1], args[2:])
-            code = 1 if result["mismatched"] else 0
+            code = 1 if result["mismatched"] else 2 if result["absent"] else 0
         elif command == "plan":
             result = plan(args[0], [json.loads(line) for line in sys.stdin if line.strip()])
         elif command == "apply":

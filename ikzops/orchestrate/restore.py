@@ -104,6 +104,8 @@ class RestoreResult:
     planned: dict = field(default_factory=dict)
     database: dict = field(default_factory=dict)
     transfer_seconds: float = 0.0
+    #: of the transfer: restic's own time on the target, and hashing left after it ended
+    timings: dict = field(default_factory=dict)
     verify_seconds: float = 0.0
     apply_seconds: float = 0.0
     total_seconds: float = 0.0
@@ -327,29 +329,35 @@ class Session:
         root = result.target_dir or "/"
         stagings = _stagings(result.target_dir, result.paths, result.id)
         meta = f"{layout.DRILL_SCRATCH}/.ikzops-restore-{result.id}-manifest"
-        with connect(self.repo_host) as repo_machine:
-            listed = {path: self.nodes(repo_machine, path) for path in result.paths}
-            manifest_node = None if dry else self.nodes(repo_machine, layout.manifest_path(self.job.name))[0]
-        total = sum(n.get("size", 0) for nodes in listed.values() for n in nodes if n.get("type") == "file")
-        with connect(self.target) as machine:
-            if dry:
+        if dry:
+            listed = self.listing(with_manifest=False)[0]
+            with connect(self.target) as machine:
                 lines = "".join(json.dumps(n) + "\n" for nodes in listed.values() for n in nodes)
                 _, result.planned = self.agent(machine, "restore_tree", "plan", root, stdin=lines)
-                result.verdict = "planned"
-                return
+            result.verdict = "planned"
+            return
+        with connect(self.target) as machine:
             parents = sorted({posixpath.dirname(s) for s in [*stagings.values(), meta]})
             swept = execute.run_remote_shell(machine, _sweep(parents), "remove stagings of interrupted restores").stdout.split()
             if swept:
                 result.warnings.append(f"removed {len(swept)} staging director(ies) of interrupted restores")
             try:
-                manifest = self._fetch(stagings, total)
+                manifest = self._fetch(stagings)
                 if manifest is None:
-                    self._transfer(listed, manifest_node, stagings, meta, total)
+                    self._transfer(*self.listing(with_manifest=True), stagings, meta)
                     manifest = f"{meta}{layout.manifest_path(self.job.name)}"
                 if self._verify(machine, stagings, manifest):
                     self._apply(machine, stagings, root)
             finally:
                 execute.run_remote(machine, _agent("restore_tree", "clean", *sorted({*stagings.values(), meta})), check=False)
+
+    def listing(self, *, with_manifest: bool) -> tuple[dict[str, list[dict]], dict | None]:
+        """The nodes of the selected paths (and the manifest's), read on the repository host."""
+
+        with connect(self.repo_host) as repo_machine:
+            listed = {path: self.nodes(repo_machine, path) for path in self.result.paths}
+            manifest = self.nodes(repo_machine, layout.manifest_path(self.job.name))[0] if with_manifest else None
+        return listed, manifest
 
     def _show(self, label: str, total: int):
         started = time.monotonic()
@@ -362,7 +370,7 @@ class Session:
                                f"{rate / 1e6:.0f} MB/s, {left:.0f} s left")
         return show
 
-    def _fetch(self, stagings: dict[str, str], total: int) -> str | None:
+    def _fetch(self, stagings: dict[str, str]) -> str | None:
         """The direct way: ``restic restore`` on the target from a read-only REST server that
         the repository host runs for this restore alone (see ``agent/restore_server.py``).
         The server's credential is made here for this restore and dies with it; it and the
@@ -392,7 +400,7 @@ class Session:
             }
             fetch = replace(ssh.command(self.target, _agent("restore_tree", "fetch")), stdin=json.dumps(settings) + "\n",
                             secrets=(password, repository_password))
-            done = execute.feed(fetch, on_progress=self._show(f"{self.job.name} from {self.destination.host}", total))
+            done = execute.feed(fetch, on_progress=self._show(f"{self.job.name} from {self.destination.host}", 0))
         try:
             outcome = json.loads(done.stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
@@ -408,11 +416,12 @@ class Session:
                              f"The copy there may be damaged (`ikzops verify --site {self.destination.site} --full`); "
                              f"restore from another site: --from {others}")
         result.transfer_seconds = round(time.monotonic() - clock, 3)
+        result.timings = {k: outcome[k] for k in ("restic_seconds", "hash_after_seconds") if k in outcome}
         return f"{sorted(set(stagings.values()))[0]}/{MANIFEST}"
 
-    def _transfer(self, listed: dict[str, list[dict]], manifest_node: dict, stagings: dict[str, str], meta: str,
-                  total: int) -> None:
+    def _transfer(self, listed: dict[str, list[dict]], manifest_node: dict, stagings: dict[str, str], meta: str) -> None:
         clock = time.monotonic()
+        total = sum(n.get("size", 0) for nodes in listed.values() for n in nodes if n.get("type") == "file")
         manifest = layout.manifest_path(self.job.name)
         self.stream_to(manifest, False, _agent("restore_tree", "file", meta, json.dumps(manifest_node)), 0)
         for path, nodes in listed.items():
@@ -437,6 +446,9 @@ class Session:
         if verdict.get("error"):
             result.fail("failed", f"the manifest comparison did not run: {verdict['error']}")
             return False
+        if verdict.get("absent"):
+            raise ConfigError(f"{', '.join(verdict['absent'])}: not in run {result.run or result.snapshot[:8]} of {self.job.name}; "
+                              "nothing was placed", hint="`ikzops find --job ... NAME` shows in which runs a file was seen")
         if code != 0 or result.mismatched:
             others = [s for s in self.job.destinations if s != self.destination.site]
             result.fail("mismatch", f"{result.mismatched} file(s) differ from the manifest recorded at backup time; "

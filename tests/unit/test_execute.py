@@ -82,3 +82,27 @@ def test_remote_command_on_a_dead_connection_is_unreachable_not_a_failure():
 
     with pytest.raises(UnreachableError, match="lost the connection to 172.30.77.21"):
         execute.run_remote(Machine(), execute.Command(("restic", "restore"), purpose="restore"))
+
+
+def test_fed_secret_reaches_the_process_on_stdin_and_is_masked_in_its_output():
+    import sys
+
+    script = "import sys; line = sys.stdin.readline(); print('got', line.strip())"
+    done = execute.feed(Command((sys.executable, "-c", script), stdin="s3cret\n", secrets=("s3cret",)))
+    assert done.returncode == 0 and done.stdout.strip() == f"got {execute.MASK}"
+
+
+def test_held_service_answers_then_ends_when_the_block_is_left():
+    import sys
+
+    script = "import sys, json; sys.stdin.readline(); print(json.dumps({'port': 1}), flush=True); sys.stdin.read()"
+    with execute.held(Command((sys.executable, "-c", script), stdin="{}\n")) as answer:
+        assert answer == {"port": 1}
+
+
+def test_held_service_that_fails_gives_its_error():
+    import sys
+
+    script = "import sys; sys.stderr.write('cannot start'); sys.exit(2)"
+    with execute.held(Command((sys.executable, "-c", script), stdin="{}\n"), timeout=5) as answer:
+        assert "cannot start" in answer["error"]

@@ -66,3 +66,9 @@ def test_commands_wait_for_a_lock_instead_of_failing_but_check_keeps_its_own():
     assert restic.forget_snapshots(REPO, ["abc"]).argv[1:4] == ("forget", "--retry-lock", "30m")
     assert restic.dump(REPO, "abc", "/srv", archive=True).argv[1:4] == ("dump", "--retry-lock", "5m")
     assert restic.check(REPO).argv.count("--retry-lock") == 1
+
+
+def test_a_restore_include_matches_only_that_path_even_with_glob_characters():
+    argv = restic.restore_from_environment("abc", "/stage", ["/srv/data/report [draft]*.odt"])
+    assert argv[argv.index("--include") + 1] == "/srv/data/report \\[draft\\]\\*.odt"
+    assert "--no-cache" in argv and "--verbose=2" in argv

@@ -162,3 +162,54 @@ def test_main_prints_json_and_cleans_its_staging_on_error(tmp_path, capsys, monk
     assert restore_tree.main(["extract", str(staging)]) == 2
     assert "outside the restore" in json.loads(capsys.readouterr().out)["error"]
     assert not staging.exists()
+
+
+def test_a_path_the_run_never_held_is_reported_absent(tmp_path, original):
+    data, manifest, files = original
+    staging = str(tmp_path / ".ikzops-restore-1")
+    restore_tree.extract(staging, tar_of(files))
+    verdict = restore_tree.verify([staging], str(manifest), [str(data), "/srv/never-backed-up"])
+    assert verdict["absent"] == ["/srv/never-backed-up"] and verdict["mismatched"] == 0
+
+
+def fetched_staging(tmp_path, files: dict[str, bytes]) -> str:
+    """A staging directory as ``restic restore --target`` leaves it (no hashes yet)."""
+
+    staging = tmp_path / ".ikzops-restore-1"
+    for name, data in files.items():
+        path = staging / name.lstrip("/")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        os.chmod(path, 0o640)
+    return str(staging)
+
+
+def test_fetch_hashes_files_restic_never_reported_and_records_their_final_mode(tmp_path, original):
+    from concurrent.futures import ThreadPoolExecutor
+
+    data, manifest, files = original
+    staging = fetched_staging(tmp_path, files)
+    with ThreadPoolExecutor(2) as pool, open(os.path.join(staging, restore_tree.HASHES), "w") as hashes:
+        run = restore_tree.Fetch(staging, {}, pool, skip="")
+        run._queue(str(data / "a.txt"))  # reported by restic; b.bin was not
+        run.finish(hashes)
+    assert run.files == 2
+    verdict = restore_tree.verify([staging], str(manifest), [str(data)])
+    assert (verdict["files"], verdict["mismatched"]) == (2, 0)
+
+
+def test_the_restored_manifest_leaves_the_tree_and_is_never_placed(tmp_path, original):
+    data, manifest, files = original
+    path = "/var/lib/ikzops/manifests/job.tsv"
+    staging = fetched_staging(tmp_path, {**files, path: manifest.read_bytes()})
+    restore_tree._move_manifest(staging, path)
+    assert os.path.isfile(os.path.join(staging, restore_tree.MANIFEST))
+    assert not os.path.exists(os.path.join(staging, "var"))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool, open(os.path.join(staging, restore_tree.HASHES), "w") as hashes:
+        restore_tree.Fetch(staging, {}, pool, skip=path).finish(hashes)
+    root = tmp_path / "root"
+    code, outcome = restore_tree.apply([staging], str(root), overwrite=False)
+    assert code == 0 and outcome["created"] == 2
+    assert not any(name.startswith(".ikzops") for _, _, names in os.walk(root) for name in names)
