@@ -43,6 +43,7 @@ def load(path: str | os.PathLike[str]) -> Partnership:
 
     raw = read(path)
     problems, partnership = check(raw)
+    problems = [*raw.sources.duplicates, *problems]
     if problems:
         raise InventoryInvalid([raw.sources.place(p) for p in problems])
     assert partnership is not None

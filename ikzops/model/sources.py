@@ -23,6 +23,8 @@ class SourceIndex:
     assignments: dict[str, list[tuple[str, ast.expr]]] = field(default_factory=dict)
     #: host name -> (file, data node) for ``("name", {...})`` tuples in the inventory
     host_tuples: dict[str, tuple[str, ast.expr]] = field(default_factory=dict)
+    #: keys written twice in one dict literal (Python keeps the last: the first is lost)
+    duplicates: list[Problem] = field(default_factory=list)
 
     @classmethod
     def build(cls, inventory_file: str, group_data_files: list[str]) -> SourceIndex:
@@ -36,8 +38,10 @@ class SourceIndex:
                     for target in node.targets:
                         if isinstance(target, ast.Name):
                             index.assignments.setdefault(target.id, []).append((file, node.value))
+                            index.duplicates += _duplicate_keys(node.value, (target.id,), file)
         tree = _parse(inventory_file)
         if tree is not None:
+            index.duplicates += _duplicate_keys(tree, (), inventory_file)
             for node in ast.walk(tree):
                 if (
                     isinstance(node, ast.Tuple)
@@ -71,6 +75,31 @@ class SourceIndex:
             return problem
         file, line = self.locate(problem.path)
         return Problem(problem.path, problem.message, _short(file), line)
+
+
+def _duplicate_keys(node: ast.AST, path: tuple[PathPart, ...], file: str) -> list[Problem]:
+    """Every key written twice in a dict literal at or below ``node`` (``path`` names it)."""
+
+    found: list[Problem] = []
+    if isinstance(node, ast.Dict):
+        first: dict[object, int] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, (str, int)):
+                if key.value in first:
+                    found.append(Problem(
+                        (*path, key.value),
+                        f"written twice in the same dict (lines {first[key.value]} and {key.lineno}): Python keeps only "
+                        f"the last, so the first would be silently ignored; rename or remove one",
+                        _short(file), key.lineno))
+                else:
+                    first[key.value] = key.lineno
+                found += _duplicate_keys(value, (*path, key.value), file)
+            elif value is not None:
+                found += _duplicate_keys(value, path, file)
+        return found
+    for child in ast.iter_child_nodes(node):
+        found += _duplicate_keys(child, path, file)
+    return found
 
 
 def _parse(file: str) -> ast.Module | None:

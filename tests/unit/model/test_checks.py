@@ -248,3 +248,23 @@ def test_three_sites_each_backing_up_to_the_next_are_valid(inv, tmp_path):
     p = load(inv.write(tmp_path))
     assert p.jobs["c-files"].destinations == ("c", "a", "b")
     assert p.backup_matrix()["c-files"] == {"a": "copy", "b": "copy", "c": "own"}
+
+
+@pytest.mark.fault("bad-input")
+def test_a_job_written_twice_under_one_name_is_named_not_silently_dropped(inv, tmp_path):
+    text = inv._group_data()
+    job = "'a-files': {"
+    assert job in text
+    inv.group_data_text = text.replace(job, "'a-files': {'client': 'a-app', 'paths': ['/srv/other']},\n    " + job, 1)
+    problem = only(inv, tmp_path)
+    assert problem.path == ("ikz_jobs", "a-files")
+    assert "written twice" in problem.message and problem.file.endswith("group_data/inv.py") and problem.line
+
+
+@pytest.mark.fault("bad-input")
+def test_a_host_setting_written_twice_is_named(inv, tmp_path):
+    text = inv._inventory()
+    inv.inventory_text = text.replace("{'ssh_hostname'", "{'ssh_port': 22, 'ssh_port': 2222, 'ssh_hostname'", 1)
+    assert inv.inventory_text != text
+    problem = only(inv, tmp_path)
+    assert problem.path[-1] == "ssh_port" and "written twice" in problem.message
