@@ -12,6 +12,8 @@ from ikzops.state import state_root, write_file
 
 JSON_VERSION = 1
 KINDS = ("drills", "restores")
+#: the name of one record of each kind (its ``kind`` field and its Markdown template)
+ONE = {"drills": "drill", "restores": "restore", "recoveries": "recovery"}
 
 
 def folder(partnership: str, kind: str, override: str | None = None) -> Path:
@@ -19,12 +21,12 @@ def folder(partnership: str, kind: str, override: str | None = None) -> Path:
 
 
 def write(record, kind: str, name: str, where: Path) -> Path:
-    """``<name>.json`` and ``<name>.md`` (template ``reports/<kind without s>.md.j2``); the .md path."""
+    """``<name>.json`` and ``<name>.md`` (template ``reports/<one record's kind>.md.j2``); the .md path."""
 
     base = where / name
-    write_file(base.with_suffix(".json"), json.dumps({"version": JSON_VERSION, "kind": kind[:-1], **asdict(record)},
+    write_file(base.with_suffix(".json"), json.dumps({"version": JSON_VERSION, "kind": ONE[kind], **asdict(record)},
                                                      indent=2) + "\n")
-    write_file(base.with_suffix(".md"), templates.render(f"reports/{kind[:-1]}.md.j2", d=record))
+    write_file(base.with_suffix(".md"), templates.render(f"reports/{ONE[kind]}.md.j2", d=record))
     return base.with_suffix(".md")
 
 
@@ -39,6 +41,6 @@ def history(partnership: str, kinds: tuple[str, ...] = KINDS, override: str | No
                 entry = json.loads(path.read_text())
             except ValueError:
                 continue
-            entry.setdefault("kind", kind[:-1])
+            entry.setdefault("kind", ONE[kind])
             entries.append(entry)
     return sorted(entries, key=lambda e: e.get("started", ""))

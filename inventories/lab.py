@@ -21,7 +21,7 @@ city = [
             "reserve": {"city": "4G", "district": "4G"},
         },
     }),
-    ("city-app", {"ssh_hostname": "172.30.77.12"}),
+    ("city-app", {"ssh_hostname": "172.30.77.12", "ikz_standby": "district-app"}),
     ("city-mon", {"ssh_hostname": "172.30.77.13"}),
 ]
 
@@ -36,7 +36,7 @@ district = [
             "reserve": {"city": "4G", "district": "4G"},
         },
     }),
-    ("district-app", {"ssh_hostname": "172.30.77.22"}),
+    ("district-app", {"ssh_hostname": "172.30.77.22", "ikz_standby": "city-app"}),
     ("district-mon", {"ssh_hostname": "172.30.77.23"}),
 ]
 

@@ -15,6 +15,7 @@ from ikzops.cli.deploy import deploy
 from ikzops.cli.drill import drill
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
+from ikzops.cli.recover import recover
 from ikzops.cli.restore import restore
 from ikzops.cli.snapshots import find, snapshots
 from ikzops.cli.verify import verify
@@ -72,6 +73,7 @@ cli.add_command(drill)
 cli.add_command(snapshots)
 cli.add_command(find)
 cli.add_command(restore)
+cli.add_command(recover)
 
 
 def main() -> None:

@@ -95,6 +95,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
 
     hosts = _hosts(raw, sites, out)
     _check_addresses(hosts, out)
+    _check_standbys(hosts, out)
     for site in sites:
         if site in ROLES:
             out.add(("ikz_sites", site), f"a site may not be named like the role {site!r}")
@@ -163,8 +164,22 @@ def _hosts(raw: RawInventory, sites: dict[str, SiteSpec], out: _Collector) -> di
             ssh_user=spec.ssh_user,
             ssh_key=spec.ssh_key,
             ssh_known_hosts_file=spec.ssh_known_hosts_file,
+            standby=spec.ikz_standby,
         )
     return hosts
+
+
+def _check_standbys(hosts: dict[str, Host], out: _Collector) -> None:
+    for host in hosts.values():
+        if host.standby is None:
+            continue
+        path = ("hosts", host.name, "ikz_standby")
+        standby = hosts.get(host.standby)
+        if standby is None:
+            out.add(path, f"unknown host {host.standby!r}")
+        elif standby.site == host.site:
+            out.add(path, f"{host.standby} stands in the same site ({host.site}); a standby takes over when that "
+                          "site is lost, so it must stand at another site")
 
 
 def _check_addresses(hosts: dict[str, Host], out: _Collector) -> None:

@@ -26,6 +26,8 @@ class Host:
     ssh_user: str | None = None
     ssh_key: str | None = None
     ssh_known_hosts_file: str | None = None
+    #: the host at another site that takes this client's jobs when its site is lost
+    standby: str | None = None
 
     def has(self, role: str) -> bool:
         return role in self.roles

@@ -31,7 +31,7 @@ NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
 IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
 
 PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring")
-HOST_KEYS = ("ikz_pools", "ikz_repository")
+HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby")
 ROLES = ("storage", "repository", "client", "monitor")
 
 
@@ -126,6 +126,8 @@ class JobSpec(Spec):
     #: how long a destination may stay unreachable, or keep failing (a full disk), during
     #: one run before the run stops trying it; the next run catches up
     give_up_after: Duration = "10m"
+    #: in a recovery, jobs with the same RTO are restored in this order (lower first)
+    priority: int = Field(default=100, ge=0, le=1000)
 
 
 class PoolSpec(Spec):
@@ -200,6 +202,8 @@ class HostSpec(Spec):
     ssh_known_hosts_file: str | None = None
     ikz_pools: dict[Name, PoolSpec] = {}
     ikz_repository: RepositorySpec | None = None
+    #: the host at another site that takes this client's jobs when its site is lost
+    ikz_standby: str | None = None
 
 
 def is_valid_name(value: str) -> bool:

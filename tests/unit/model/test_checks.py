@@ -268,3 +268,16 @@ def test_a_host_setting_written_twice_is_named(inv, tmp_path):
     assert inv.inventory_text != text
     problem = only(inv, tmp_path)
     assert problem.path[-1] == "ssh_port" and "written twice" in problem.message
+
+
+@pytest.mark.fault("bad-input")
+def test_a_standby_in_the_same_site_is_refused(inv, tmp_path):
+    inv.hosts["a-app"]["data"]["ikz_standby"] = "a-san"
+    problem = only(inv, tmp_path)
+    assert problem.path == ("hosts", "a-app", "ikz_standby") and "another site" in problem.message
+
+
+@pytest.mark.fault("bad-input")
+def test_an_unknown_standby_is_named(inv, tmp_path):
+    inv.hosts["a-app"]["data"]["ikz_standby"] = "nowhere"
+    assert "unknown host 'nowhere'" in only(inv, tmp_path).message
