@@ -16,6 +16,7 @@ from ikzops.cli.drill import drill
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
 from ikzops.cli.recover import recover
+from ikzops.cli.reseed import reseed
 from ikzops.cli.restore import restore
 from ikzops.cli.snapshots import find, snapshots
 from ikzops.cli.verify import verify
@@ -74,6 +75,7 @@ cli.add_command(snapshots)
 cli.add_command(find)
 cli.add_command(restore)
 cli.add_command(recover)
+cli.add_command(reseed)
 
 
 def main() -> None:

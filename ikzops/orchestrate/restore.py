@@ -30,8 +30,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import bcrypt
-
 from ikzops import execute, layout, records
 from ikzops.agent import restic
 from ikzops.agent.manifest import parse_line
@@ -43,7 +41,7 @@ from ikzops.model import loader
 from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
-from ikzops.runners import ssh
+from ikzops.runners import restore_server, ssh
 from ikzops.runners.ssh import connect
 from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
@@ -52,8 +50,6 @@ VERDICT_CODES = {"restored": ExitCode.OK, "planned": ExitCode.OK, "mismatch": Ex
                  "conflict": ExitCode.CONFIG, "failed": ExitCode.CONFIG, "unreachable": ExitCode.UNREACHABLE}
 
 
-#: the longest a restore's REST server lives if nothing stops it (its session normally does)
-SERVER_TTL = 24 * 3600
 #: restic's words for a server it cannot reach (then the data is relayed instead)
 UNREACHABLE_WORDS = ("dial tcp", "connection refused", "no route to host", "i/o timeout", "network is unreachable",
                      "connection reset", "x509:", "certificate")
@@ -380,20 +376,15 @@ class Session:
         data is relayed instead (:meth:`_transfer`)."""
 
         result, clock = self.result, time.monotonic()
-        password = secrets.token_urlsafe(32)
-        user = f"restore-{result.id}"
-        line = f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode()}"
-        serve = replace(ssh.command(self.repo_host, _agent("restore_server", "serve")),
-                        stdin=json.dumps({"id": result.id, "repository": self.destination.path, "htpasswd": line,
-                                          "ttl": SERVER_TTL}) + "\n")
-        with execute.held(serve) as answer:
-            if "port" not in answer:
+        with restore_server.serving(self.repo_host, self.destination.path, result.id) as served:
+            if served.error:
                 result.warnings.append(f"relayed through the control host: {self.destination.host} could not serve the "
-                                       f"restore directly ({answer.get('error', 'no answer')})")
+                                       f"restore directly ({served.error})")
                 return None
+            password = served.password
             repository_password = credentials.repository_password(SecretStore(self.p.name), self.job.name)
             settings = {
-                "url": f"rest:https://{self.repo_host.address}:{answer['port']}/", "user": user, "password": password,
+                "url": served.url, "user": served.user, "password": password,
                 "repository_password": repository_password, "cacert": layout.CA_FILE, "snapshot": result.snapshot,
                 "manifest": layout.manifest_path(self.job.name),
                 "stagings": {staging: [path for path, s in stagings.items() if s == staging] for staging in set(stagings.values())},
