@@ -3,9 +3,11 @@
 from ikzops.deploys.agent import agent
 from ikzops.deploys.jobs import backup_jobs
 from ikzops.deploys.repository import rest_server, retention, verify_and_drills
+from ikzops.deploys.sealed_store import sealed_store
 
 agent()
 rest_server()
 retention()
 verify_and_drills()
 backup_jobs()
+sealed_store()  # last: it seals what the deploy created

@@ -5,6 +5,7 @@ from ikzops.deploys.jobs import backup_jobs
 from ikzops.deploys.monitoring import monitor, node_exporter
 from ikzops.deploys.repository import repository_volume, rest_server, retention, verify_and_drills
 from ikzops.deploys.san import san_targets
+from ikzops.deploys.sealed_store import sealed_store
 
 san_targets()
 repository_volume()
@@ -15,3 +16,4 @@ verify_and_drills()
 backup_jobs()
 node_exporter()
 monitor()
+sealed_store()  # last: it seals what the deploy created

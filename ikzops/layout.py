@@ -14,7 +14,7 @@ from ikzops.agent.job_config import CONFIG_DIR as JOB_CONFIG_DIR
 from ikzops.agent.job_config import Destination as JobDestination
 from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
-from ikzops.model.partnership import Job, Partnership
+from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.model.schema import RepositorySpec
 
 REST_PORT = 8000
@@ -76,6 +76,12 @@ def agent_argv(module: str, *args: str) -> tuple[str, ...]:
 
 def unit_name(job: str) -> str:
     return f"ikzops-backup-{job}"
+
+
+def server_names(host: Host) -> list[str]:
+    """The names a repository host's TLS certificate is valid for."""
+
+    return [host.name, host.address, host.name.split(".")[0]]
 
 
 def manifest_path(job: str) -> str:

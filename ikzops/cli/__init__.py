@@ -18,6 +18,7 @@ from ikzops.cli.lab import lab
 from ikzops.cli.recover import recover
 from ikzops.cli.reseed import reseed
 from ikzops.cli.restore import restore
+from ikzops.cli.secrets import secrets
 from ikzops.cli.snapshots import find, snapshots
 from ikzops.cli.verify import verify
 from ikzops.errors import ExitCode, IkzopsError
@@ -76,6 +77,7 @@ cli.add_command(find)
 cli.add_command(restore)
 cli.add_command(recover)
 cli.add_command(reseed)
+cli.add_command(secrets)
 
 
 def main() -> None:

@@ -38,6 +38,8 @@ def deploy(inventory_path: str, only: tuple[str, ...], limit: tuple[str, ...], d
             table.add_row(host, "\n".join(names))
         console.print(table)
     verb = "would change" if dry else "changed"
+    for text in report.warnings:
+        err_console.print(f"[yellow]warning:[/] {text}", highlight=False)
     if report.errors or report.exit_code:
         for line in report.errors:
             err_console.print(f"[bold red]error:[/] {line}")

@@ -69,7 +69,7 @@ def rest_server() -> None:
 
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
     files.directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
-    cert = pki.server_certificate(store, p.name, host.name, [host.name, me.address, host.name.split(".")[0]])
+    cert = pki.server_certificate(store, p.name, host.name, layout.server_names(me))
     changes = [
         files.put(name="TLS certificate", src=StringIO(cert.certificate), dest=f"{TLS_DIR}/server.crt", mode="0644"),
         secret_file("TLS key", cert.key, f"{TLS_DIR}/server.key", group=USER, mode="0640"),

@@ -15,6 +15,8 @@ from ikzops.model import loader
 from ikzops.model.partnership import Partnership
 from ikzops.runners import pyinfra
 from ikzops.runners.pyinfra import DeployReport
+from ikzops.secrets import sealed
+from ikzops.secrets.store import SecretStore
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 PARTS = ("storage", "backup", "monitoring")
@@ -51,4 +53,8 @@ def deploy(
     report = pyinfra.parse(payload, dry, result.stderr)
     if result.returncode != 0:
         report.errors = pyinfra.error_lines(result.stderr) or [f"pyinfra exited with {result.returncode}"]
+    if p.hosts_with("repository") and not SecretStore(p.name).path(sealed.PUBLIC_NAME).exists():
+        report.warnings.append("the secret store is deposited nowhere (no recovery key): losing this control host would "
+                               "lose every repository password; run `ikzops secrets recovery-key -i INV`, print the "
+                               "sheet, then deploy again")
     return report

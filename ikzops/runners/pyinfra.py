@@ -32,6 +32,8 @@ class DeployReport:
     errors: list[str] = field(default_factory=list)
     #: hosts pyinfra could not connect to (failed before any operation ran there)
     unreachable: tuple[str, ...] = ()
+    #: what the person deploying must know although nothing failed
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> int:

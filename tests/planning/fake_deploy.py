@@ -13,6 +13,7 @@ crossed the wire is written to OUT.json per host: the commands and the uploaded 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -61,7 +62,10 @@ class RecordingConnector(FakeConnector):
             with open(filename_or_io, "rb") as handle:
                 content = handle.read()
         if isinstance(content, bytes):
-            content = content.decode("utf-8", errors="replace")
+            try:
+                content = content.decode("utf-8")
+            except UnicodeDecodeError:  # a binary file (the sealed store): kept exactly
+                content = "base64:" + base64.b64encode(content).decode()
         self._record()["files"][remote_filename] = content
         return super().put_file(filename_or_io, remote_filename, remote_temp_filename, print_output, print_input,
                                 **arguments)

@@ -99,3 +99,38 @@ def test_readme_inventory_examples_are_the_shipped_files():
     assert {path for _, path in blocks} >= {"inventories/example.py", "inventories/group_data/example.py"}
     for text, path in blocks:
         assert text == (ROOT / path.rstrip(":")).read_text(), f"README's {path} differs from the file"
+
+
+def test_a_deploy_creates_no_secret_the_catalog_does_not(planned, tmp_path):
+    """The sealed deposit holds every secret from the first host on (secrets/catalog.py)."""
+
+    from ikzops.secrets import catalog
+    from ikzops.secrets.store import SecretStore
+
+    inventory, folder, _ = planned
+    p = load(ROOT / "inventories" / inventory)
+    store = SecretStore(p.name, root=tmp_path)
+    catalog.materialize(p, store)
+    listed = {str(f.relative_to(store.root)) for f in store.root.rglob("*") if f.is_file()}
+    made = {str(f.relative_to(folder / "secrets" / p.name)) for f in (folder / "secrets" / p.name).rglob("*") if f.is_file()}
+    assert made == listed
+
+
+def test_every_repository_host_gets_the_store_sealed_to_the_recovery_key(tmp_path):
+    import base64
+
+    from ikzops.secrets import sealed
+    from ikzops.secrets.store import SecretStore
+    from ikzops.state import write_secret
+
+    p = load(ROOT / "inventories" / "lab.py")
+    store = SecretStore(p.name, root=tmp_path / "secrets")
+    text, public = sealed.new_key()
+    write_secret(store.path(sealed.PUBLIC_NAME), public)
+    record = plan(tmp_path, "lab.py", "deploy/site.py")
+    deposits = {record[h.name]["files"][sealed.deposit_path(p.name)] for h in p.hosts_with("repository")}
+    assert len(deposits) == 1  # the same store at every site
+    blob = base64.b64decode(deposits.pop().removeprefix("base64:"))
+    names = sealed.extract(sealed.unseal(blob, sealed.parse_sheet(text)), tmp_path / "opened")
+    assert set(names) == {str(f.relative_to(store.root)) for f in store.root.rglob("*") if f.is_file()}
+    assert "repository/city-files.password" in names
