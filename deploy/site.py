@@ -6,6 +6,7 @@ from ikzops.deploys.monitoring import monitor, node_exporter
 from ikzops.deploys.repository import repository_volume, rest_server, retention, verify_and_drills
 from ikzops.deploys.san import san_targets
 from ikzops.deploys.sealed_store import sealed_store
+from ikzops.deploys.standby import standby
 
 san_targets()
 repository_volume()
@@ -14,6 +15,7 @@ rest_server()
 retention()
 verify_and_drills()
 backup_jobs()
+standby()
 node_exporter()
 monitor()
 sealed_store()  # last: it seals what the deploy created

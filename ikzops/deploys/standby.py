@@ -1,0 +1,23 @@
+"""A standby host (``ikz_standby`` of a client at another site) gets what the client's jobs
+need to be restored onto it when the client's site is lost: a running PostgreSQL for jobs
+with database dumps (Debian's package and its main cluster)."""
+
+from __future__ import annotations
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import apt, systemd
+
+from ikzops.deploys.context import partnership
+
+
+@deploy("ikzops: standby")
+def standby() -> None:
+    p = partnership()
+    clients = sorted(h.name for h in p.hosts.values() if h.standby == host.name)
+    databases = sorted({db for client in clients for job in p.jobs_of_client(client) if job.spec.hooks.postgresql
+                        for db in job.spec.hooks.postgresql.databases})
+    if not databases:
+        return
+    apt.packages(name=f"Install PostgreSQL (standby of {', '.join(clients)}: {', '.join(databases)})", packages=["postgresql"])
+    systemd.service(name="PostgreSQL running and enabled (standby)", service="postgresql", running=True, enabled=True)
