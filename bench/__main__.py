@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench import backup, control_plane, deploy, drill, restore, verify, verify_scale
+from bench import backup, control_plane, deploy, drill, recover, restore, verify, verify_scale
 from bench.common import results_dir
 
 #: every benchmark, in the order they run, with the options the full run gives it
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "backup": (backup.main, ["--size"]),
     "drill": (drill.main, ["--size"]),
     "restore": (restore.main, ["--size"]),
+    "recover": (recover.main, ["--size"]),
     "verify": (verify.main, []),
     "verify_scale": (verify_scale.main, []),
     "control_plane": (control_plane.main, []),
@@ -40,6 +41,10 @@ def goals(r: dict[str, dict]) -> str:
                   f"incremental ≤ 1.2× two bare restic backups: {r['backup']['incremental_ratio']:.2f}×")
     rows += _goal("drill", r["drill"]["ratio"] <= 1.15, f"≤ 1.15× bare restore: {r['drill']['ratio']:.2f}×")
     rows += _goal("restore", r["restore"]["ratio"] <= 1.2, f"≤ 1.2× bare restore: {r['restore']['ratio']:.2f}×")
+    rows += _goal("recover", r["recover"]["recover_ratio"] <= 1.2,
+                  f"recover run ≤ 1.2× the bare restores: {r['recover']['recover_ratio']:.2f}×")
+    rows += _goal("reseed", r["recover"]["reseed_ratio"] <= 1.1,
+                  f"reseed ≤ 1.1× bare restic copy: {r['recover']['reseed_ratio']:.2f}×")
     rows += _goal("verify", r["verify_scale"]["ratio_32"] <= 3, f"32 repositories ≤ 3× one: {r['verify_scale']['ratio_32']:.2f}×")
     rows += _goal("control plane", r["control_plane"]["check_s"] < 2,
                   f"500 hosts checked in {r['control_plane']['check_s']:.2f} s, {r['control_plane']['peak_rss_mib']:.0f} MiB")
