@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> dict:
     reseed_results = ratio_results(copied)
     results = {"size_bytes": size, "files": files, "repeat": args.repeat,
                "recover": recover_results, "reseed": reseed_results,
+               **{f"{kind}_{who}_s": r[f"{who}_s"] for kind, r in (("recover", recover_results), ("reseed", reseed_results))
+                  for who in ("ikzops", "bare")},
                "recover_ratio": recover_results["ratio"], "reseed_ratio": reseed_results["ratio"]}
     r, s = recover_results, reseed_results
     markdown = (
