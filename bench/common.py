@@ -23,6 +23,7 @@ from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
+from ikzops.secrets.store import SecretStore
 from ikzops.state import state_root
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,8 @@ def remove_jobs(inventory: str, names: list[str], *, data: list[str] = (), repos
 
     p = load(inventory)
     jobs = [p.jobs[name] for name in names if name in p.jobs]
+    for job in jobs:  # their passwords too: the sealed deposit of the store would carry them on
+        SecretStore(p.name).path("repository", f"{job.name}.password").unlink(missing_ok=True)
     for host in p.hosts_with("repository"):
         folders = {f"{layout.volume(p, host.name).path}/{job.client}/{name}" for job in jobs for name in (job.name, *repositories)}
         with connect(host) as machine:

@@ -25,7 +25,6 @@ from ikzops.model.partnership import Job, Partnership
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners import restore_server, ssh
-from ikzops.runners.ssh import connect
 
 
 @dataclass
@@ -55,16 +54,13 @@ def _source(p: Partnership, job: Job, site: str, result: ReseedResult) -> layout
     for other in job.destinations:
         if other == site:
             continue
-        destination = layout.destination(p, job, other)
         try:
-            with connect(p.hosts[destination.host]) as machine:
-                found = runner.list_snapshots(machine, layout.local_repository(job, destination), job.name,
-                                              as_user=layout.REST_SERVER_USER)
+            found = runner.snapshots_at(p, job, other)
         except UnreachableError as exc:
             result.notes.append(f"{other}: {exc.message}")
             continue
         if not found.error and len(found.all) > most:
-            best, most = destination, len(found.all)
+            best, most = layout.destination(p, job, other), len(found.all)
     return best
 
 

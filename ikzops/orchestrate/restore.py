@@ -1,12 +1,15 @@
 """``ikzops restore``: a job's data (or some paths of it, or a database) onto any host, proven.
 
 The data never needs the job's home site: it comes from whichever site holds the run
-(own site first when it answers), read there by ``restic dump`` with local access as the
-rest-server's user. It streams through SSH, relayed by the control host (the bytes pass
-between two ``ssh`` processes and nowhere else), into the agent's ``restore_tree`` on the
-target, which stages it in ``.ikzops-restore-<id>`` directories, hashing every file as it
-is written. So no repository key and no repository credential is ever put on the target,
-and nothing is left anywhere but the restored files.
+(own site first when it answers). That site's repository host serves the job's repository
+read-only for this restore alone (``runners/restore_server``: a transient rest-server, a
+throwaway credential, ended with the restore's SSH session), and ``restic restore`` on the
+target reads the run from it into ``.ikzops-restore-<id>`` staging directories, the agent
+hashing every file as restic completes it (``agent/restore_tree.py fetch``). The credential
+and the repository password reach the target only through the SSH session's standard
+input. A target that cannot do that gets the data relayed instead: ``restic dump`` on the
+repository host streams through SSH, between two ``ssh`` processes on the control host,
+into the agent (no secret reaches the target at all); databases always go that way.
 
 Then every restored file is compared with the manifest recorded at backup time (sha256,
 size, mode); a mismatch stops the restore before anything is placed (exit 1). Only then
@@ -172,9 +175,7 @@ def choose_source(p: Partnership, job: Job, from_site: str | None, wanted: str |
     for site in [from_site] if from_site else list(job.destinations):
         destination = layout.destination(p, job, site)
         try:
-            with connect(p.hosts[destination.host]) as machine:
-                found = runner.list_snapshots(machine, layout.local_repository(job, destination), job.name,
-                                              as_user=layout.REST_SERVER_USER)
+            found = runner.snapshots_at(p, job, site)
         except UnreachableError as exc:
             unreachable.append(f"{site}: {exc.message}")
             continue

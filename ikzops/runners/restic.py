@@ -13,10 +13,12 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ikzops import execute
+from ikzops import execute, layout
 from ikzops.agent import restic
 from ikzops.errors import ExitCode
 from ikzops.execute import Command, ExitMeaning, Result
+from ikzops.model.partnership import Job, Partnership
+from ikzops.runners.ssh import connect
 
 EXIT_MEANINGS = {
     1: ExitMeaning(restic.EXIT_CODES[1], ExitCode.FINDING),
@@ -93,3 +95,13 @@ def list_snapshots(machine, repo: restic.Repository, job: str, *, as_user: str |
     else:
         found.all = restic.parse_snapshots(listed.stdout)
     return found
+
+
+def snapshots_at(p: Partnership, job: Job, site: str) -> Snapshots:
+    """``job``'s snapshots in its repository at ``site``, listed on that site's repository
+    host with local access; :class:`~ikzops.errors.UnreachableError` if it does not answer."""
+
+    destination = layout.destination(p, job, site)
+    with connect(p.hosts[destination.host]) as machine:
+        return list_snapshots(machine, layout.local_repository(job, destination), job.name, as_user=layout.REST_SERVER_USER)
+
