@@ -382,16 +382,15 @@ class Session:
                 result.warnings.append(f"relayed through the control host: {self.destination.host} could not serve the "
                                        f"restore directly ({served.error})")
                 return None
-            password = served.password
             repository_password = credentials.repository_password(SecretStore(self.p.name), self.job.name)
             settings = {
-                "url": served.url, "user": served.user, "password": password,
+                "url": served.url, "user": served.user, "password": served.password,
                 "repository_password": repository_password, "cacert": layout.CA_FILE, "snapshot": result.snapshot,
                 "manifest": layout.manifest_path(self.job.name),
                 "stagings": {staging: [path for path, s in stagings.items() if s == staging] for staging in set(stagings.values())},
             }
             fetch = replace(ssh.command(self.target, _agent("restore_tree", "fetch")), stdin=json.dumps(settings) + "\n",
-                            secrets=(password, repository_password))
+                            secrets=(served.password, repository_password))
             done = execute.feed(fetch, on_progress=self._show(f"{self.job.name} from {self.destination.host}", 0))
         try:
             outcome = json.loads(done.stdout.strip().splitlines()[-1])
