@@ -7,12 +7,14 @@ import shlex
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
 
 from ikzops import layout
 from ikzops.agent import restic
+from ikzops.agent.policy import kept
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
@@ -246,6 +248,13 @@ def timer_stopped(p):
     sh(p, "city-app", f"systemctl start {timer}")
 
 
+def _arrivals(repo_host, repository: str) -> dict[str, datetime]:
+    """When each snapshot of a repository arrived: the mtime rest-server gave its file."""
+
+    listed = sh_on(repo_host, f"find {repository}/snapshots -type f -printf '%f %T@\\n'")
+    return {name: datetime.fromtimestamp(float(stamp), UTC) for name, stamp in (line.split() for line in listed.splitlines())}
+
+
 def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, runs, machines, timer_stopped):
     job = p.jobs["city-files"]
     # keep_last plus the oldest (kept while the daily buckets are unfilled) plus one to remove
@@ -254,19 +263,27 @@ def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, 
         backups.backup(LAB, ("city-files",), Recorder())
     before = snapshots(p, machines, "city-files", "city")
     assert len(before) >= wanted
-    destination = layout.destinations(p, job)[0]
+    destination = layout.destination(p, job, "city")
     keep = job.spec.retention
-    plan = runner.run(machines[job.client], restic.forget(
-        layout.client_repository(job, destination), keep_last=keep.keep_last, keep_daily=keep.keep_daily,
-        keep_weekly=keep.keep_weekly, keep_monthly=keep.keep_monthly, tags=[f"ikz-job={job.name}"], dry_run=True,
-    ))
-    kept, removed = restic.parse_forget(plan.stdout)
-    assert removed, "the policy should remove something"
-    repo_host = machines[p.repository_host("city").name]
+    repo_host = machines[destination.host]
+    # The policy applies to arrival times (a run copied over later by a catch-up arrives
+    # after its claimed time): that is what retention must keep.
+    arrived = _arrivals(repo_host, destination.path)
+    assert set(arrived) == {s["id"] for s in before}
+    policy = {"keep_last": keep.keep_last, "keep_daily": keep.keep_daily, "keep_weekly": keep.keep_weekly,
+              "keep_monthly": keep.keep_monthly}
+    expected = kept(arrived, policy)
+    assert expected != set(arrived), "the policy should remove something"
+    claimed = {s["id"]: restic.snapshot_time(s["time"]) for s in before}
+    if sorted(arrived, key=arrived.get) == sorted(claimed, key=claimed.get):
+        # arrival order is claimed order: restic itself must plan the same
+        plan = runner.run(machines[job.client], restic.forget(
+            layout.client_repository(job, destination), **policy, tags=[f"ikz-job={job.name}"], dry_run=True))
+        assert set(restic.parse_forget(plan.stdout)[0]) == expected
     sh_on(repo_host, "systemctl start ikzops-retention.service")
     after = snapshots(p, machines, "city-files", "city")
-    assert {s["id"] for s in after} == set(kept)
-    assert max(s["time"] for s in after) == max(s["time"] for s in before)
+    assert {s["id"] for s in after} == expected
+    assert max(arrived, key=arrived.get) in expected
     owners = sh_on(repo_host, f"find {layout.volume(p, 'city-san').path}/city-app -not -user restic-rest-server | head -3")
     assert owners.strip() == ""
     check = runner.run(machines[job.client], restic.Invocation(
