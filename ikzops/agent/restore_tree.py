@@ -227,7 +227,9 @@ def _end_with_stdin(active: list) -> None:
     this agent (which then removes what it staged)."""
 
     def watch() -> None:
-        while sys.stdin.buffer.read1(4096):
+        # the descriptor, not sys.stdin's buffer: a thread blocked inside the buffer holds its
+        # lock, and the interpreter's exit then waits a second for it and aborts
+        while os.read(sys.stdin.fileno(), 4096):
             pass
         for run in list(active):
             run.stop()
