@@ -241,8 +241,9 @@ def _end_with_stdin(active: list) -> None:
 class Fetch:
     """``restic restore`` into one staging directory, hashing each file restic has completed."""
 
-    def __init__(self, staging: str, env: dict[str, str], pool: ThreadPoolExecutor, skip: str) -> None:
-        self.staging, self.env, self.pool, self.skip = staging, env, pool, skip
+    def __init__(self, staging: str, env: dict[str, str], pool: ThreadPoolExecutor, skip: str,
+                 user: str | None = None) -> None:
+        self.staging, self.env, self.pool, self.skip, self.user = staging, env, pool, skip, user
         self.futures: dict[str, object] = {}
         self.process: subprocess.Popen | None = None
         self.errors: list[str] = []
@@ -257,8 +258,10 @@ class Fetch:
         os.makedirs(self.staging, mode=0o700, exist_ok=True)
         os.chmod(self.staging, 0o700)
         argv = restic.restore_from_environment(snapshot, self.staging, includes)
+        # as ``user`` (and its group alone) where the repository's owner must run it
+        identity = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
         self.process = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
+                                        stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent, **identity)
         errors = threading.Thread(target=lambda: self.errors.extend(self.process.stderr.read().splitlines()[-20:]),
                                   daemon=True)
         errors.start()

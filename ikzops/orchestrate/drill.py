@@ -23,6 +23,7 @@ from pathlib import Path
 from ikzops import execute, layout, records
 from ikzops.agent import restic
 from ikzops.errors import ConfigError, ExitCode, IkzopsError, worst
+from ikzops.execute import Command
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.monitoring import textfile
@@ -122,14 +123,12 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
     # rest-server's user, the scratch database as postgres) and the restore target
     scratch = execute.run_remote_shell(
         machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
-                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && "
-                 f"install -o {layout.REST_SERVER_USER} -m 600 /dev/null \"$d/restic.log\" && echo \"$d\"",
+                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && echo \"$d\"",
         "create the scratch directory", check=True)
     result.scratch = scratch.stdout.strip()
     target = f"{result.scratch}/restore"
-    if not _restore(machine, result, repo, target, job, destination, progress):
+    if not _restore_and_compare(machine, result, repo, target, job, destination, progress):
         return
-    _compare(machine, result, target, job, progress)
     if job.spec.hooks.postgresql:
         _check_databases(machine, result, target, job, progress)
     result.total_seconds = round(result.restore_seconds + result.check_seconds + result.database_seconds, 3)
@@ -168,40 +167,37 @@ def _sweep_orphans(machine, result: DrillResult) -> None:
         result.warnings.append(f"removed {len(swept)} scratch director(ies) left by interrupted drills: {', '.join(swept)}")
 
 
-def _restore(machine, result: DrillResult, repo, target: str, job: Job, destination, progress) -> bool:
-    clock = time.monotonic()
-    progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}")
-    # restic's output stays on the host: a cut connection cannot block it, it ends by itself
-    log = f"{result.scratch}/restic.log"
-    restored = runner.run(machine, restic.restore(repo, result.snapshot, target), check=False,
-                          as_user=layout.REST_SERVER_USER, timeout=max(3600, 4 * result.rto_seconds), log=log)
-    result.restore_seconds = round(time.monotonic() - clock, 3)
-    if restored.returncode != 0:
-        errors = execute.run_remote_shell(machine, f"cat {shlex.quote(log)}", "read restic's errors").stdout
-        result.fail(f"restore failed: {restic.meaning(restored.returncode)}: {restic.error_text(errors)}")
-        return False
-    return True
-
-
-def _compare(machine, result: DrillResult, target: str, job: Job, progress) -> None:
-    """Every restored file against the manifest recorded at backup time."""
+def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: Job, destination, progress) -> bool:
+    """``restic restore`` into ``target`` with every file hashed as it completes, then compared
+    with the manifest recorded at backup time (``agent/drill_restore.py``)."""
 
     clock = time.monotonic()
-    progress.wait(f"comparing every file of {job.name} with its manifest")
-    checked = execute.run_remote_shell(machine, _agent("drill_check", target, layout.manifest_path(job.name)),
-                                       "compare with the manifest")
-    result.check_seconds = round(time.monotonic() - clock, 3)
+    progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}, hashing every file")
+    settings = {"repository": repo.url, "password_file": repo.password_file, "user": layout.REST_SERVER_USER,
+                "snapshot": result.snapshot, "target": target, "manifest": layout.manifest_path(job.name)}
+    done = execute.run_remote(machine, Command(layout.agent_argv("drill_restore"), stdin=json.dumps(settings) + "\n",
+                                               purpose="restore and compare with the manifest"),
+                              check=False, timeout=max(3600, 4 * result.rto_seconds))
+    elapsed = time.monotonic() - clock
     try:
-        verdict = json.loads(checked.stdout)
-    except ValueError:
-        result.fail(f"the manifest comparison did not run: {checked.stderr.strip()[-300:]}")
-        return
+        verdict = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        result.fail(f"the restore did not run: {done.stderr.strip()[-300:] or f'exit {done.returncode}'}")
+        return False
+    if "restic_exit" in verdict:
+        result.fail(f"restore failed: {restic.meaning(verdict['restic_exit'])}: {restic.error_text(verdict['stderr'])}")
+        return False
+    if verdict.get("error"):
+        result.fail(f"the manifest comparison did not run: {verdict['error']}")
+        return False
+    # restic's own time; the rest (hashing left after it, the comparison) is the check's
+    result.restore_seconds = verdict["restic_seconds"]
+    result.check_seconds = round(max(0.0, elapsed - result.restore_seconds), 3)
     result.files, result.bytes = verdict["files"], verdict["bytes"]
     result.mismatched, result.mismatches = verdict.get("mismatched", 0), verdict["mismatches"]
-    if verdict.get("error"):
-        result.fail(verdict["error"])
     if result.mismatched:
         result.fail(f"{result.mismatched} file(s) differ from the manifest")
+    return True
 
 
 def _check_databases(machine, result: DrillResult, target: str, job: Job, progress) -> None:

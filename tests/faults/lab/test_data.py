@@ -42,8 +42,11 @@ def test_damaged_repository_file_is_found_and_the_other_site_restores_everything
     # counted as lost with that site damaged (the next backup's catch-up copies it over)
     assert backups.backup(LAB, ("city-files",), Recorder())[0].status == 0
     before = ledger.take(("city-files",))
+    # runs the city's retention has forgotten by policy while the district (whose retention
+    # runs on its own schedule) still holds them: not the fault's to lose
+    retired = frozenset(set(before["city-files"]["district"]) - set(before["city-files"]["city"]))
     with altered(p, "district-san", pick(p), script=damage):
         assert_found_at_district_only("city-files")
-        fault.lost_bytes = ledger.lost_since(before)
+        fault.lost_bytes = ledger.lost_since(before, retired=retired)
     assert fault.lost_bytes == 0
     assert verifier.verify(LAB, jobs=("city-files",), sites=("district",), full=True).exit_code == ExitCode.OK

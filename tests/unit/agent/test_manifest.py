@@ -1,9 +1,10 @@
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
-from ikzops.agent.drill_check import check
 from ikzops.agent.fileio import sha256_file
 from ikzops.agent.manifest import parse_line, write_manifest
+from ikzops.agent.restore_tree import HASHES, Fetch, verify
 
 
 def _tree(tmp_path):
@@ -42,6 +43,15 @@ def _restore(tmp_path, data):
     root = tmp_path / "restore"
     shutil.copytree(data, root / str(data).lstrip("/"))
     return root
+
+
+def check(root: str, manifest: str) -> dict:
+    """What a drill finds: the restored tree hashed as the drill hashes it, against the
+    manifest restored with it."""
+
+    with ThreadPoolExecutor(2) as pool, open(os.path.join(root, HASHES), "w") as hashes:
+        Fetch(root, {}, pool, skip="").finish(hashes)
+    return verify([root], os.path.join(root, manifest.lstrip("/")), ["/"])
 
 
 def test_restored_tree_matching_the_manifest_has_no_mismatch(tmp_path):
