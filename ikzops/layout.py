@@ -126,7 +126,7 @@ def retention_config(p: Partnership, repo_host: str) -> dict:
             "client": job.client,
             "path": repository_path(p, repo_host, job),
             "password_file": retention_password_file(job.name),
-            "keep": job.spec.retention.model_dump(),
+            "keep": job.spec.retention.policy(),
         })
     return {"repositories": repositories, "state_dir": RETENTION_STATE}
 

@@ -5,14 +5,15 @@ time each snapshot *arrived* there; verify uses it to know which runs a reposito
 supposed to hold. Mirrors ``restic forget`` for the keep options ikzops uses (0.17+ semantics):
 snapshots newest first; ``keep_last`` keeps the n newest; each time bucket (day,
 ISO week, month) keeps the newest snapshot of each of its n newest buckets; a bucket
-rule that found fewer buckets than n also keeps the oldest snapshot. Times are
+rule that found fewer buckets than n also keeps the oldest snapshot; ``keep_within_seconds``
+keeps every snapshot at most that long before the newest (``--keep-within``). Times are
 bucketed in UTC, as on the repository hosts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _BUCKETS: dict[str, Callable[[datetime], tuple]] = {
     "keep_daily": lambda t: (t.year, t.month, t.day),
@@ -41,4 +42,8 @@ def kept(runs: Mapping[str, datetime], policy: Mapping[str, int]) -> set[str]:
                 rule[1] = bucket
     if ordered and any(rule[0] > 0 for rule in rules.values()):
         keep.add(ordered[-1])
+    within = timedelta(seconds=policy.get("keep_within_seconds", 0))
+    if ordered and within:
+        newest = runs[ordered[0]]
+        keep.update(run for run in ordered if newest - runs[run] <= within)
     return keep

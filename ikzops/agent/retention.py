@@ -14,8 +14,10 @@ bucket, by a forger or a client with a wrong clock, would crowd real ones out an
 them deleted. A back-dated snapshot therefore counts as what it is, a new one. A
 snapshot claiming a time after its arrival (impossible for an honest client) is kept
 out of the policy, never forgotten automatically, and named in the report for an
-operator. What stays possible is a flood: a compromised client making many snapshots
-now pushes good ones out of ``keep_last`` and today's bucket, as honest backups would.
+operator. A flood (a compromised client making many snapshots now, which would push good
+ones out of ``keep_last`` and today's bucket as honest backups would) costs only space:
+nothing that arrived within the job's ``keep_within`` window before the newest snapshot is
+forgotten, so the good runs of that window survive it.
 A repository copied elsewhere and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
 """
 

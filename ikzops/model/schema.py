@@ -105,12 +105,22 @@ class Retention(Spec):
     keep_daily: int = Field(default=7, ge=0, le=10000)
     keep_weekly: int = Field(default=4, ge=0, le=10000)
     keep_monthly: int = Field(default=6, ge=0, le=10000)
+    #: never forget a snapshot that arrived within this window before the newest one: a
+    #: client that floods a repository with new snapshots then costs only space (and an
+    #: alert), never a good run (restic's advice against forged snapshots, by arrival time)
+    keep_within: Duration = "7d"
 
     @model_validator(mode="after")
     def _keeps_something(self) -> Retention:
         if not (self.keep_last or self.keep_daily or self.keep_weekly or self.keep_monthly):
             raise ValueError("retention keeps nothing: set at least one keep_* above zero")
         return self
+
+    def policy(self) -> dict[str, int]:
+        """The policy as the agent's ``policy.kept`` takes it (JSON: the window in seconds)."""
+
+        return {"keep_last": self.keep_last, "keep_daily": self.keep_daily, "keep_weekly": self.keep_weekly,
+                "keep_monthly": self.keep_monthly, "keep_within_seconds": int(self.keep_within.total_seconds())}
 
 
 class JobSpec(Spec):

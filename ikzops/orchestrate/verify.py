@@ -217,7 +217,7 @@ def compare_replicas(statuses: list[RepoStatus], policy: Retention) -> None:
     union: dict[str, datetime] = {}
     for status in reachable:
         union.update(status.runs)
-    expected = kept(union, policy.model_dump())
+    expected = kept(union, policy.policy())
     for status in reachable:
         since = min(status.runs.values())
         missing = sorted(r for r in expected if r not in status.runs and union[r] >= since)
