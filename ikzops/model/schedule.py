@@ -74,6 +74,12 @@ def _weekdays(field: str) -> set[int]:
     return days
 
 
+def runs_per_day(expression: str) -> float:
+    """How many times a day ``expression`` fires, on average over a week."""
+
+    return len(fire_seconds(expression)) / 7
+
+
 def fire_seconds(expression: str) -> set[int]:
     """The seconds of a week (0 = Monday 00:00:00) at which ``expression`` fires."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ikzops import layout
 from ikzops.model.partnership import Partnership
 from ikzops.model.units import format_duration
+from ikzops.monitoring.metrics import FLOOD_FACTOR, FLOOD_SLACK
 from ikzops.secrets import credentials
 
 
@@ -39,6 +40,8 @@ def rules_values(p: Partnership) -> dict:
         "error_budget": f"{budget:.6f}",
         "availability_percent": f"{target * 100:g}",
         "budget_minutes": round(budget * 365 * 24 * 60),
+        "flood_factor": FLOOD_FACTOR,
+        "flood_slack": FLOOD_SLACK,
     }
 
 

@@ -14,7 +14,18 @@ VERIFY_METRICS = {
     "ikzops_verify_last_full_check_timestamp_seconds": "When every pack of this repository was last read.",
     "ikzops_verify_repository_size_bytes": "Size of the repository on disk.",
     "ikzops_verify_findings": "Findings of the last verify for this repository.",
+    "ikzops_verify_snapshots_last_day": "Snapshots of the job dated in the last 24 hours (or later) here.",
+    "ikzops_verify_expected_snapshots_per_day": "Runs a day the job's schedule explains.",
 }
+
+#: a repository that gets more snapshots in a day than FLOOD_FACTOR times the schedule's runs
+#: plus FLOOD_SLACK (manual runs, catch-ups) is being flooded: a verify finding and the
+#: IkzRepositoryFlooded alert
+FLOOD_FACTOR, FLOOD_SLACK = 2, 4
+
+
+def flooded(snapshots_last_day: int, expected_per_day: float) -> bool:
+    return snapshots_last_day > FLOOD_FACTOR * expected_per_day + FLOOD_SLACK
 
 DRILL_METRICS = {
     "ikzops_drill_last_timestamp_seconds": "When the last restore drill of this job from this site ran.",
@@ -43,6 +54,8 @@ def render_verify(rows: list[dict], now: float) -> str:
             ("ikzops_verify_last_full_check_timestamp_seconds", f"{timestamp(full):.0f}" if full else None),
             ("ikzops_verify_repository_size_bytes", row["size_bytes"]),
             ("ikzops_verify_findings", len(row["findings"])),
+            ("ikzops_verify_snapshots_last_day", row.get("snapshots_last_day")),
+            ("ikzops_verify_expected_snapshots_per_day", row.get("expected_per_day")),
         ):
             samples[name].append((label, value))
     return render_gauges(VERIFY_METRICS, samples)

@@ -22,7 +22,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from ikzops import execute, layout
 from ikzops.agent import restic
@@ -30,10 +30,11 @@ from ikzops.agent.policy import kept
 from ikzops.errors import ExitCode, IkzopsError, worst
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
+from ikzops.model.schedule import runs_per_day
 from ikzops.model.schema import Retention
 from ikzops.model.units import format_duration, format_seconds
 from ikzops.monitoring import textfile
-from ikzops.monitoring.metrics import render_verify
+from ikzops.monitoring.metrics import flooded, render_verify
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect, write_file
 
@@ -63,6 +64,9 @@ class RepoStatus:
     age_seconds: float | None = None
     rpo_seconds: float = 0
     missing_runs: list[str] = field(default_factory=list)
+    #: snapshots dated in the last 24 hours (or later), against the runs the schedule explains
+    snapshots_last_day: int = 0
+    expected_per_day: float = 0.0
     lag_seconds: float | None = None
     check: CheckResult = field(default_factory=CheckResult)
     size_bytes: int | None = None
@@ -141,6 +145,7 @@ def _freshness(status: RepoStatus, snapshots: runner.Snapshots, job: Job) -> Non
         return
     status.snapshots = len(snapshots.all)
     status.runs = {restic.tag_value(s, "ikz-run") or s["id"]: restic.snapshot_time(s["time"]) for s in snapshots.all}
+    _flood(status, snapshots.now, job)
     future = snapshots.future
     if future:
         status.finding(
@@ -157,6 +162,20 @@ def _freshness(status: RepoStatus, snapshots: runner.Snapshots, job: Job) -> Non
     if status.age_seconds > status.rpo_seconds:
         status.finding(
             f"stale: newest snapshot is {format_duration(snapshots.now - taken)} old, RPO is {format_duration(job.spec.rpo)}"
+        )
+
+
+def _flood(status: RepoStatus, now: datetime, job: Job) -> None:
+    """A client making snapshots far faster than its schedule (compromised, or a loop):
+    retention keeps every run of its window, so it costs space, and this names it."""
+
+    status.snapshots_last_day = sum(1 for taken in status.runs.values() if taken >= now - timedelta(days=1))
+    status.expected_per_day = round(runs_per_day(job.spec.schedule), 2)
+    if flooded(status.snapshots_last_day, status.expected_per_day):
+        status.finding(
+            f"flood: {status.snapshots_last_day} snapshots in the last 24 hours, the schedule explains "
+            f"{status.expected_per_day:g}: is {job.client} compromised or looping? Retention keeps every run of "
+            f"the last {format_duration(job.spec.retention.keep_within)}, so the repository fills meanwhile"
         )
 
 

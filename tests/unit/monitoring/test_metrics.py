@@ -1,7 +1,8 @@
 from ikzops.monitoring.metrics import DRILL_METRICS, VERIFY_METRICS, render_drill, render_verify
 
 ROW = {"job": "city-files", "site": "district", "age_seconds": 60.0, "rpo_seconds": 3600.0, "snapshots": 4,
-       "missing_runs": ["r1"], "check": {"ok": None, "last_full_pass": None}, "size_bytes": None, "findings": ["x"]}
+       "missing_runs": ["r1"], "check": {"ok": None, "last_full_pass": None}, "size_bytes": None, "findings": ["x"],
+       "snapshots_last_day": 5, "expected_per_day": 96.0}
 
 
 def test_every_verify_metric_has_help_and_type_and_unknown_values_are_left_out():

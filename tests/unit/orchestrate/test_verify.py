@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from ikzops.errors import ExitCode
 from ikzops.model.schema import Retention
-from ikzops.orchestrate.verify import RepoStatus, VerifyReport, compare_replicas
+from ikzops.orchestrate.verify import RepoStatus, VerifyReport, _flood, compare_replicas
 
 NOW = datetime(2026, 11, 24, 12, tzinfo=UTC)
 KEEP_ALL = Retention(keep_last=100)
@@ -44,3 +44,24 @@ def test_verify_exit_code_is_the_worst_repository():
     assert VerifyReport("lab", "", 0, [ok, down]).exit_code == ExitCode.UNREACHABLE
     assert VerifyReport("lab", "", 0, [ok, down, finding]).exit_code == ExitCode.FINDING
     assert VerifyReport("lab", "", 0, [ok]).exit_code == ExitCode.OK
+
+
+def _job():
+    from ikzops.model import loader
+
+    return loader.load("inventories/lab.py").jobs["district-files"]  # every 15 minutes: 96 runs a day
+
+
+def test_snapshots_far_beyond_the_schedule_are_a_flood_finding():
+    job = _job()
+    flooded = status("city", {f"r{i}": NOW - timedelta(minutes=i) for i in range(300)})
+    _flood(flooded, NOW, job)
+    assert flooded.snapshots_last_day == 300 and flooded.expected_per_day == 96
+    assert flooded.status == "finding" and flooded.findings[0].startswith("flood: 300 snapshots")
+
+
+def test_snapshots_on_schedule_and_old_ones_are_no_flood():
+    job = _job()
+    steady = status("city", {f"r{i}": NOW - timedelta(minutes=15 * i) for i in range(400)})
+    _flood(steady, NOW, job)
+    assert steady.snapshots_last_day == 97 and steady.status == "ok"
