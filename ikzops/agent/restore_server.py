@@ -35,6 +35,10 @@ USER = "restic-rest-server"
 TLS_DIR = "/etc/restic-rest-server/tls"
 BINARY = "/usr/bin/restic-rest-server"
 UNIT_PREFIX = "ikzops-restore-"
+#: Go's TLS servers (rest-server is one) accept TLS 1.0 and 1.1 unless told otherwise (the
+#: binary's go.mod predates Go 1.22's new minimum): TLS 1.2 and 1.3 only (BSI TR-02102-2).
+#: Every rest-server ikzops runs gets this in GODEBUG.
+GODEBUG_TLS = "tls10server=0"
 #: the transient unit's sandbox: it reads one repository and its TLS files
 SANDBOX = (
     "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes",
@@ -63,7 +67,7 @@ def free_port(ports=PORTS) -> int:
 
 
 def unit_argv(restore_id: str, repository: str, htpasswd: str, port: int, ttl: int) -> list[str]:
-    properties = [f"User={USER}", f"Group={USER}", f"RuntimeMaxSec={ttl}", "Environment=GODEBUG=http2server=0",
+    properties = [f"User={USER}", f"Group={USER}", f"RuntimeMaxSec={ttl}", f"Environment=GODEBUG=http2server=0,{GODEBUG_TLS}",
                   f"ReadWritePaths={repository}/locks", *SANDBOX]
     return [
         "systemd-run", "--quiet", "--collect", f"--unit={UNIT_PREFIX}{restore_id}",

@@ -20,6 +20,7 @@ from pyinfra.operations import apt, files, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
+from ikzops.agent.restore_server import GODEBUG_TLS
 from ikzops.deploys.context import partnership
 from ikzops.operations import repository
 from ikzops.secrets import credentials, pki
@@ -82,7 +83,7 @@ def rest_server() -> None:
         name="rest-server settings (/etc/default/restic-rest-server)",
         src=StringIO(templates.render(
             "backup/restic-rest-server.default.j2", port=layout.REST_PORT, path=spec.path,
-            tls_dir=TLS_DIR, htpasswd=HTPASSWD, max_size=spec.size,
+            tls_dir=TLS_DIR, htpasswd=HTPASSWD, max_size=spec.size, godebug=GODEBUG_TLS,
         )),
         dest="/etc/default/restic-rest-server", mode="0644",
     ))

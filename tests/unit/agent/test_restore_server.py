@@ -13,7 +13,7 @@ def test_the_server_runs_as_the_rest_server_user_for_a_bounded_time_without_http
     argv = restore_server.unit_argv("20261124T010101Z-ab12", "/srv/r/c/job", "/run/x/htpasswd", 8001, 3600)
     found = properties(argv)
     assert found["User"] == "restic-rest-server" and found["RuntimeMaxSec"] == "3600"
-    assert found["Environment"] == "GODEBUG=http2server=0"
+    assert found["Environment"] == "GODEBUG=http2server=0,tls10server=0"
     assert found["ReadWritePaths"] == "/srv/r/c/job/locks" and found["ProtectSystem"] == "strict"
 
 
