@@ -84,11 +84,44 @@ def _first(item: Any) -> Any:
     return item[0] if isinstance(item, tuple) else item
 
 
+def _element_line(file: str, group: str, index: int) -> int | None:
+    """The line of the ``index``-th host of ``group`` as written in ``file``."""
+
+    for node in ast.parse(Path(file).read_text(encoding="utf-8"), filename=file).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == group for t in node.targets):
+            value = node.value
+            if isinstance(value, ast.Tuple) and value.elts and isinstance(value.elts[0], (ast.List, ast.Tuple)):
+                value = value.elts[0]
+            if isinstance(value, (ast.List, ast.Tuple)) and index < len(value.elts):
+                return value.elts[index].lineno
+            return node.lineno
+    return None
+
+
+def _check_hosts(file: str, groups: dict[str, Any]) -> None:
+    """Each host of a group is a name or a ``(name, {data})`` pair: anything else would make
+    pyinfra fail without saying where (``'int' object is not iterable``)."""
+
+    for group, value in groups.items():
+        hosts = value[0] if isinstance(value, tuple) else value
+        if isinstance(value, tuple) and (len(value) != 2 or not isinstance(value[1], dict)):
+            raise InventoryFileError(f"group {group}: write (hosts, {{data}}), a list of hosts and a dict of data",
+                                     file, _element_line(file, group, 0))
+        for index, host in enumerate(hosts):
+            if isinstance(host, str):
+                continue
+            if not (len(host) == 2 and isinstance(host[0], str) and isinstance(host[1], dict)):
+                raise InventoryFileError(
+                    f"group {group}: host {index + 1} must be a name or (name, {{data}}), not {host!r:.60}",
+                    file, _element_line(file, group, index))
+
+
 def make_inventory(inventory_file: str, cwd: str) -> tuple[Inventory, list[str]]:
     """The pyinfra Inventory of ``inventory_file`` and the group data files it read."""
 
     attrs = exec_file(inventory_file)
     groups: dict[str, Any] = {k: v for k, v in attrs.items() if _is_group(k, v)}
+    _check_hosts(inventory_file, groups)
     file_group = Path(inventory_file).name.rsplit(".", 1)[0]
 
     all_data: dict[str, Any] = {}
@@ -132,5 +165,6 @@ def make_inventory(inventory_file: str, cwd: str) -> tuple[Inventory, list[str]]
         groups[name] = (hosts, data)
     for name, data in group_data.items():
         groups[name] = ([], data)
-    used = {name for name in groups} | {"all"}
+    # the data of a group without hosts reaches no host: its file is no place of the model
+    used = {name for name, (hosts, _) in groups.items() if hosts} | {"all"}
     return Inventory(groups.pop("all"), **groups), [f for f in files if Path(f).stem in used]

@@ -281,3 +281,27 @@ def test_a_standby_in_the_same_site_is_refused(inv, tmp_path):
 def test_an_unknown_standby_is_named(inv, tmp_path):
     inv.hosts["a-app"]["data"]["ikz_standby"] = "nowhere"
     assert "unknown host 'nowhere'" in only(inv, tmp_path).message
+
+
+@pytest.mark.fault("bad-input")
+def test_host_data_that_is_not_a_dict_is_named_with_its_line(inv, tmp_path):
+    text = inv._inventory()
+    entry = next(line for line in text.splitlines() if line.startswith("    ('a-app', {"))
+    inv.inventory_text = text.replace(entry, "    ('a-app', 5),")
+    problem = only(inv, tmp_path)
+    line = inv.inventory_text.splitlines().index("    ('a-app', 5),") + 1
+    assert "host 2 must be a name or (name, {data})" in problem.message
+    assert problem.file.endswith("inv.py") and problem.line == line
+
+
+@pytest.mark.fault("bad-input")
+def test_errors_are_placed_in_the_group_data_that_applies_not_in_a_file_for_another_inventory(inv, tmp_path):
+    # group_data/ beside the inventory may hold other inventories' files (inventories/ does):
+    # a file for a group without hosts here must not be blamed for a problem
+    inv.data["ikz_jobs"]["a-files"]["rpo"] = "0s"
+    path = inv.write(tmp_path)
+    (tmp_path / "group_data" / "other.py").write_text("ikz_jobs = {\n    'a-files': {},\n}\n")
+    with pytest.raises(InventoryInvalid) as caught:
+        load(path)
+    assert [p.file.rsplit("/", 1)[-1] for p in caught.value.problems] == ["inv.py"]
+    assert all("group_data" in p.file for p in caught.value.problems)
