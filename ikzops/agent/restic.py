@@ -207,6 +207,12 @@ def find(repo: Repository, patterns: list[str], *, snapshot: str | None = None) 
     return _invocation(repo, "find", *(("--snapshot", snapshot) if snapshot else ()), "--", *patterns)
 
 
+def find_pack(repo: Repository, pack: str, snapshot: str) -> Invocation:
+    """The blobs of ``pack`` that ``snapshot`` uses (JSON list; empty if none)."""
+
+    return _invocation(repo, "find", "--pack", "--snapshot", snapshot, "--", pack)
+
+
 def parse_ls(stdout: str) -> list[dict]:
     """The nodes of ``restic ls --json`` (the first line describes the snapshot)."""
 

@@ -36,7 +36,8 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: 
     else:
         table = Table(title=f"verify {report.partnership}: {len(report.repositories)} repositories "
                             f"in {report.seconds:.1f} s", title_justify="left")
-        for column in ("job", "site", "status", "newest", "RPO", "snaps", "gap", "check", "full pass", "size"):
+        for column in ("job", "site", "status", "newest", "RPO", "snaps", "gap", "check", "hashed", "7d",
+                       "full pass", "size"):
             table.add_column(column, no_wrap=column in ("job", "site"))
         for r in report.repositories:
             colour = COLOURS[r.status]
@@ -46,7 +47,9 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: 
                 format_seconds(r.rpo_seconds),
                 str(r.snapshots), str(len(r.missing_runs)) if r.missing_runs else "0",
                 f"{r.check.subset} {'ok' if r.check.ok else 'FAIL' if r.check.ok is False else '-'}",
-                (r.check.last_full_pass or "never")[:16],
+                _hashed(r.scrub),
+                f"{r.scrub.proven_7d_bytes / r.scrub.bytes:.0%}" if r.scrub.bytes else "-",
+                _full_pass(r),
                 format_size(r.size_bytes) if r.size_bytes is not None else "-",
             )
         console.print(table)
@@ -54,3 +57,20 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: 
             for text in r.findings:
                 err_console.print(f"[{COLOURS[r.status]}]✗[/] {r.job} @ {r.site} ({r.host}): {text}", highlight=False)
     click.get_current_context().exit(report.exit_code)
+
+
+def _hashed(scrub) -> str:
+    """Packs hashed against their names this run (+ how many were new), or DAMAGED."""
+
+    if scrub.error:
+        return "FAIL"
+    if scrub.damaged:
+        return f"{len(scrub.damaged)} DAMAGED"
+    return f"{scrub.hashed_packs - scrub.new_packs}+{scrub.new_packs}" if scrub.packs else "-"
+
+
+def _full_pass(r) -> str:
+    """Since when every byte is proven: every pack hashed (or all data read by restic check)."""
+
+    passes = [t for t in (r.scrub.last_complete_pass, r.check.last_full_pass) if t]
+    return max(passes)[5:16].replace("T", " ") if passes else "never"

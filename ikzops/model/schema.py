@@ -138,6 +138,10 @@ class JobSpec(Spec):
     give_up_after: Duration = "10m"
     #: in a recovery, jobs with the same RTO are restored in this order (lower first)
     priority: int = Field(default=100, ge=0, le=1000)
+    #: each verify hashes every pack that arrived since the last one, plus older packs up to
+    #: this many bytes per repository (longest unproven first): a repository this small is
+    #: proven whole every run, a larger one within size / budget runs
+    scrub_budget: Size = "8G"
 
 
 class PoolSpec(Spec):

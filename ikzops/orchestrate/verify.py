@@ -28,6 +28,7 @@ from ikzops import execute, layout
 from ikzops.agent import restic
 from ikzops.agent.policy import kept
 from ikzops.errors import ExitCode, IkzopsError, worst
+from ikzops.execute import Command
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import runs_per_day
@@ -53,6 +54,23 @@ class CheckResult:
 
 
 @dataclass
+class ScrubResult:
+    """Pack files hashed against their names (``agent/scrub.py``): every new one, a rotating share of the rest."""
+
+    packs: int = 0
+    bytes: int = 0
+    hashed_packs: int = 0
+    hashed_bytes: int = 0
+    new_packs: int = 0
+    damaged: list[dict] = field(default_factory=list)
+    #: bytes of the current packs proven in the last 7 days, and since when every pack is proven
+    proven_7d_bytes: int = 0
+    last_complete_pass: str | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
 class RepoStatus:
     job: str
     site: str
@@ -69,6 +87,7 @@ class RepoStatus:
     expected_per_day: float = 0.0
     lag_seconds: float | None = None
     check: CheckResult = field(default_factory=CheckResult)
+    scrub: ScrubResult = field(default_factory=lambda: ScrubResult())
     size_bytes: int | None = None
     growth_bytes: int | None = None
     seconds: float = 0.0
@@ -127,11 +146,13 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         return
     # locks of processes that died (an interrupted drill, check or backup) would fail what follows
     runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
-    _freshness(status, runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER, now=now), job)
+    snapshots = runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER, now=now)
+    _freshness(status, snapshots, job)
     state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
     state = json.loads(execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'",
                                                 "read the check cursor").stdout or "{}")
     _integrity(machine, status, repo, destination, state, subsets=subsets, full=full)
+    _scrub(machine, status, repo, job, destination, snapshots)
     _size(machine, status, destination, state)
     state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
@@ -207,6 +228,65 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
         status.finding(f"integrity: restic check ({status.check.subset}) failed: {detail.splitlines()[-1] if detail else ''}")
     status.check.cursor = int(state.get("cursor", 0))
     status.check.last_full_pass = state.get("last_full_pass")
+
+
+def _scrub(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination,
+           snapshots: runner.Snapshots) -> None:
+    """Every pack that arrived since the last verify, and older ones within the job's
+    budget, hashed against its name; a damaged one is named with the runs that need it."""
+
+    state_file = f"{layout.VERIFY_STATE}/{job.name}.scrub.json"
+    done = execute.run_remote(machine, Command(layout.agent_argv("scrub", destination.path, state_file,
+                                                                 str(job.spec.scrub_budget)),
+                                               purpose="hash the pack files"), check=False, timeout=6 * 3600)
+    try:
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        found = {"error": done.stderr.strip()[-300:] or f"exit {done.returncode}"}
+    scrub = status.scrub
+    if found.get("error"):
+        scrub.error = found["error"]
+        status.finding(f"packs not hashed: {scrub.error}")
+        return
+    scrub.packs, scrub.bytes, scrub.seconds = found["packs"], found["bytes"], found["seconds"]
+    scrub.hashed_packs, scrub.hashed_bytes = found["hashed"]["packs"], found["hashed"]["bytes"]
+    scrub.new_packs, scrub.damaged = found["hashed"]["new"], found["damaged"]
+    scrub.proven_7d_bytes, scrub.last_complete_pass = found["proven_7d_bytes"], found["last_complete_pass"]
+    others = ", ".join(s for s in job.destinations if s != destination.site)
+    for damaged in scrub.damaged:
+        damaged["runs"] = _runs_needing(machine, repo, damaged, snapshots)
+        needed = ", ".join(damaged["runs"]) or "none of the runs held here"
+        status.finding(
+            f"damaged pack {damaged['pack']} at {destination.site} ({destination.host}:{destination.path}/data/"
+            f"{damaged['pack'][:2]}/, arrived {damaged['arrived']}): {damaged['problem']}; runs that need it: "
+            f"{needed}. Restore those --from {others or 'another site'}; repair here with `restic repair packs`"
+        )
+
+
+#: the most snapshots asked about one damaged pack (one ``restic find`` each, newest first)
+PACK_RUNS_ASKED = 30
+
+
+def _runs_needing(machine, repo: restic.Repository, damaged: dict, snapshots: runner.Snapshots) -> list[str]:
+    """The runs (newest first) with a blob in the damaged pack: only snapshots that came
+    after the pack can use it (a day of slack for clocks)."""
+
+    arrived = datetime.fromisoformat(damaged["arrived"]) - timedelta(days=1)
+    candidates = sorted((s for s in snapshots.all if restic.snapshot_time(s["time"]) >= arrived),
+                        key=lambda s: s["time"], reverse=True)
+    runs = []
+    for snapshot in candidates[:PACK_RUNS_ASKED]:
+        found = runner.run(machine, restic.find_pack(repo, damaged["pack"], snapshot["id"]), check=False,
+                           as_user=layout.REST_SERVER_USER)
+        try:
+            used = found.returncode == 0 and json.loads(found.stdout or "[]")
+        except ValueError:
+            used = False
+        if used:
+            runs.append(restic.tag_value(snapshot, "ikz-run") or snapshot["id"][:8])
+    if len(candidates) > PACK_RUNS_ASKED:
+        runs.append(f"(older runs not asked: {len(candidates) - PACK_RUNS_ASKED})")
+    return runs
 
 
 def _now() -> str:

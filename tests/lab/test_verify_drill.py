@@ -18,7 +18,7 @@ from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
 from ikzops.state import state_root
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, sh
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, largest_indexed_pack, repo_path, sh
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,50 @@ def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed
     finally:
         sh(p, "district-san", f"mv /var/tmp/ikzops-test-pack {pack}")
     assert verifier.verify(LAB, jobs=("city-files",), sites=("district",), full=True).exit_code == ExitCode.OK
+
+
+def _flip(p, pack: str, size: int) -> None:
+    sh(p, "district-san", f"cp -p {pack} /var/tmp/ikzops-test-pack && "
+                          f"printf 'XXXXXXXXXXXXXXXX' | dd of={pack} bs=1 seek={size // 2} conv=notrunc status=none")
+
+
+def _scrub_names(report, pack: str):
+    district = next(r for r in report.repositories if r.site == "district")
+    named = [f for f in district.findings if f.startswith(f"damaged pack {pack.rsplit('/', 1)[-1]} at district")]
+    return district, named
+
+
+@pytest.mark.fault("data")
+def test_flipped_bytes_in_a_new_pack_make_the_next_plain_verify_name_the_pack_and_its_run(backed_up, p):
+    size, pack = fresh_pack(p)
+    _flip(p, pack, size)
+    try:
+        report = verifier.verify(LAB, jobs=("city-files",))
+        district, named = _scrub_names(report, pack)
+        newest_run = max(district.runs, key=district.runs.get)
+        assert report.exit_code == ExitCode.FINDING and named, district.findings
+        assert newest_run in named[0] and "--from city" in named[0]
+        assert district.scrub.damaged and district.scrub.new_packs >= 1
+        assert next(r for r in report.repositories if r.site == "city").status == "ok"
+    finally:
+        sh(p, "district-san", f"mv /var/tmp/ikzops-test-pack {pack}")
+    repaired = verifier.verify(LAB, jobs=("city-files",), sites=("district",))
+    assert repaired.exit_code == ExitCode.OK and not repaired.repositories[0].scrub.damaged
+
+
+@pytest.mark.fault("data")
+def test_flipped_bytes_in_an_old_pack_make_the_next_plain_verify_exit_1(backed_up, p):
+    # every pack proven once, so the damaged one is old, not new, for the run after
+    assert verifier.verify(LAB, jobs=("city-files",), sites=("district",)).exit_code == ExitCode.OK
+    size, pack = largest_indexed_pack(p, "city-files", "district")
+    _flip(p, pack, size)
+    try:
+        report = verifier.verify(LAB, jobs=("city-files",), sites=("district",))
+        district, named = _scrub_names(report, pack)
+        assert report.exit_code == ExitCode.FINDING and named, district.findings
+        assert district.scrub.new_packs == 0 and district.scrub.last_complete_pass is None
+    finally:
+        sh(p, "district-san", f"mv /var/tmp/ikzops-test-pack {pack}")
 
 
 def test_drill_report_names_source_time_operator_and_verdict(backed_up, tmp_path):

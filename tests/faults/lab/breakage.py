@@ -162,5 +162,5 @@ def retention_plan(p, job: str, site: str) -> tuple[set[str], set[str]]:
 
     snapshots = local_snapshots(p, job, site)
     keep, _ = retention.decide(snapshots, {s["id"]: s["arrived"] for s in snapshots},
-                               p.jobs[job].spec.retention.model_dump())
+                               p.jobs[job].spec.retention.policy())
     return keep, {restic.tag_value(s, "ikz-run") or s["id"] for s in snapshots if s["id"] not in keep}
