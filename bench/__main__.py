@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench import backup, control_plane, deploy, drill, recover, restore, verify, verify_scale
+from bench import backup, control_plane, deploy, drill, recover, restore, scrub, verify, verify_scale
 from bench.common import results_dir
 
 #: every benchmark, in the order they run, with the options the full run gives it
@@ -23,6 +23,7 @@ BENCHMARKS = {
     "recover": (recover.main, ["--size"]),
     "verify": (verify.main, []),
     "verify_scale": (verify_scale.main, []),
+    "scrub": (scrub.main, ["--size"]),
     "control_plane": (control_plane.main, []),
 }
 
@@ -46,6 +47,8 @@ def goals(r: dict[str, dict]) -> str:
     rows += _goal("reseed", r["recover"]["reseed_ratio"] <= 1.1,
                   f"reseed ≤ 1.1× bare restic copy: {r['recover']['reseed_ratio']:.2f}×")
     rows += _goal("verify", r["verify_scale"]["ratio_32"] <= 3, f"32 repositories ≤ 3× one: {r['verify_scale']['ratio_32']:.2f}×")
+    rows += _goal("scrub", r["scrub"]["ratio"] <= 1.1,
+                  f"pack hashing ≤ 1.1× bare hashlib over the same files: {r['scrub']['ratio']:.2f}×")
     rows += _goal("control plane", r["control_plane"]["check_s"] < 2,
                   f"500 hosts checked in {r['control_plane']['check_s']:.2f} s, {r['control_plane']['peak_rss_mib']:.0f} MiB")
     return rows
