@@ -15,6 +15,7 @@ from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
+from ikzops.deploys.hardening import hardened
 from ikzops.monitoring.config import alertmanager_values, prometheus_values, rules_values
 from ikzops.operations.checked import install_checked
 from ikzops.secrets import credentials, pki
@@ -25,19 +26,6 @@ IKZ_DIR = "/etc/prometheus/ikzops"
 ALERTMANAGER_DATA = "/var/lib/prometheus/alertmanager"
 
 
-def hardened(unit: str, *, read_write: tuple[str, ...] = ()):
-    """Debian's ``unit`` with ikzops' hardening drop-in (the unit file stays Debian's); the
-    operation's change tells whether the daemon must restart."""
-
-    files.directory(name=f"{unit} drop-in directory", path=f"/etc/systemd/system/{unit}.service.d", mode="0755")
-    dropin = files.put(
-        name=f"{unit} hardening drop-in", dest=f"/etc/systemd/system/{unit}.service.d/ikzops-hardening.conf", mode="0644",
-        src=StringIO(templates.render("systemd/go-daemon-hardening.conf.j2", unit=f"{unit}.service", read_write=read_write)),
-    )
-    systemd.daemon_reload(name=f"systemd reload ({unit} drop-in changed)", _if=dropin.did_change)
-    return dropin
-
-
 @deploy("ikzops: node_exporter")
 def node_exporter() -> None:
     apt.packages(name="Install node_exporter", packages=["prometheus-node-exporter"])
@@ -46,7 +34,7 @@ def node_exporter() -> None:
         name="node_exporter settings", dest="/etc/default/prometheus-node-exporter", mode="0644",
         src=StringIO(templates.render("monitoring/node-exporter.default.j2", textfile_dir=layout.METRICS_DIR)),
     )
-    dropin = hardened("prometheus-node-exporter")
+    dropin = hardened("prometheus-node-exporter", read_write=())
     systemd.service(name="node_exporter running and enabled", service="prometheus-node-exporter", running=True, enabled=True)
     systemd.service(name="node_exporter restart (settings or hardening changed)", service="prometheus-node-exporter",
                     restarted=True, _if=any_changed(args, dropin))
