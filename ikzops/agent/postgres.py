@@ -106,6 +106,12 @@ class SnapshotSession:
         except (OSError, subprocess.TimeoutExpired):
             self.process.kill()
         finally:
+            # back to root first: the job may not write into a folder of the database's user
+            # (it keeps only CAP_DAC_READ_SEARCH of root's powers over others' files)
+            try:
+                os.chown(self.folder, 0, 0)
+            except OSError:
+                pass
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> SnapshotSession:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ from ikzops.lab.topology import LabHost, Topology
 
 #: what Debian's hardened units need to run unchanged under systemd in a container:
 #: mount namespaces (SYS_ADMIN, seccomp), and PrivateUsers= with ProtectProc= for a
-#: non-root service user (SYS_PTRACE: the helper must see the service's /proc entry)
+#: non-root service user (SYS_PTRACE: the helper must see the service's /proc entry);
+#: DAC_READ_SEARCH, which docker leaves out, is what the backup job keeps of root's powers
+#: to read every file (its unit bounds it to that instead of DAC_OVERRIDE)
 SYSTEMD_CONTAINER_ARGS: tuple[str, ...] = (
     "--tmpfs", "/run",
     "--tmpfs", "/run/lock",
@@ -20,8 +23,11 @@ SYSTEMD_CONTAINER_ARGS: tuple[str, ...] = (
     "--security-opt", "seccomp=unconfined",
     "--cap-add", "SYS_ADMIN",
     "--cap-add", "SYS_PTRACE",
+    "--cap-add", "DAC_READ_SEARCH",
     "--stop-signal", "SIGRTMIN+3",
 )
+#: containers started with other arguments are recreated
+ARGS_LABEL = hashlib.sha256("\0".join(SYSTEMD_CONTAINER_ARGS).encode()).hexdigest()[:12]
 
 
 def docker_binary() -> str:
@@ -53,6 +59,7 @@ def container_run(topo: Topology, host: LabHost, image: str, lab_id: str) -> Com
         "--label", f"ikzops.host={host.name}",
         "--label", f"ikzops.image={image}",
         "--label", f"ikzops.lab-id={lab_id}",
+        "--label", f"ikzops.run-args={ARGS_LABEL}",
         *SYSTEMD_CONTAINER_ARGS,
         image,
         purpose=f"start container {host.container}",
@@ -71,6 +78,7 @@ class ContainerInfo:
     image_label: str
     address: str
     lab_id: str
+    args_label: str = ""
 
 
 def inspect_containers(names: list[str]) -> dict[str, ContainerInfo]:
@@ -91,6 +99,7 @@ def inspect_containers(names: list[str]) -> dict[str, ContainerInfo]:
             image_label=(entry["Config"].get("Labels") or {}).get("ikzops.image", ""),
             address=address,
             lab_id=(entry["Config"].get("Labels") or {}).get("ikzops.lab-id", ""),
+            args_label=(entry["Config"].get("Labels") or {}).get("ikzops.run-args", ""),
         )
     return found
 

@@ -156,13 +156,14 @@ def _check_subnet_free(topo: Topology) -> None:
 
 
 def _ensure_containers(topo: Topology, image: str, lab_id: str) -> str:
-    """Keep what matches; recreate containers of another image, address or state folder."""
+    """Keep what matches; recreate containers of another image, address, state folder or run arguments."""
 
     existing = docker.inspect_containers([h.container for h in topo.hosts])
     counts = {"created": 0, "kept": 0, "started": 0, "recreated": 0}
     for host in topo.hosts:
         info = existing.get(host.container)
-        if info and (info.image_label != image or info.address not in ("", host.address) or info.lab_id != lab_id):
+        if info and (info.image_label != image or info.address not in ("", host.address) or info.lab_id != lab_id
+                     or info.args_label != docker.ARGS_LABEL):
             execute.run(docker.docker("rm", "--force", host.container, purpose=f"remove outdated {host.container}"))
             execute.run(docker.container_run(topo, host, image, lab_id))
             counts["recreated"] += 1
