@@ -10,6 +10,7 @@ from pyinfra.operations import apt, files, systemd
 
 from ikzops import templates
 from ikzops.deploys.context import partnership
+from ikzops.deploys.hardening import hardened
 from ikzops.operations import luns, tgt
 from ikzops.san.targets import DEFAULT_IQN_BASE, targets_for
 from ikzops.secrets.store import SecretStore
@@ -43,7 +44,11 @@ def san_targets() -> None:
             else:
                 luns.lvm_lun(name=f"LUN {lun.name} logical volume", vg=lun.vg, lv=f"ikz-{lun.name}", size=lun.size)
 
+    dropin = hardened("tgt", template="systemd/tgt-hardening.conf.j2",
+                      pools=[pool.path for _, pool in sorted(me.pools.items()) if pool.backing == "file"],
+                      lvm=any(pool.backing == "lvm" for pool in me.pools.values()))
     systemd.service(name="tgt running and enabled", service="tgt", running=True, enabled=True)
+    systemd.service(name="tgt restart (hardening changed)", service="tgt", restarted=True, _if=dropin.did_change)
     tgt.no_stale_targets(
         name="no partner's target dropped without --allow-destroy",
         keep=[t.partner for t in targets], allow_destroy=allow_destroy,
