@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> dict:
     second_s = time.perf_counter() - started
     assert not second.errors, second.errors
     results = {"first_s": round(first_s, 2), "first_changes": first.changes, "noop_s": round(second_s, 2),
-               "noop_changes": second.changes, "ratio": round(second_s / first_s, 3)}
+               "noop_changes": second.changes, "ratio": round(second_s / first_s, 3),
+               # what a no-op deploy still changed (should be nothing): for the reader to chase
+               "noop_changed": second.changes_by_host()}
     return save("deploy", results,
          "### Deploy: first full deploy vs no-op (6 hosts, storage + backup + monitoring)\n\n"
          "| run | seconds | operations changed |\n|---|---|---|\n"
