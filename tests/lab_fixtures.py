@@ -12,6 +12,7 @@ import os
 import pytest
 import testinfra
 
+from ikzops import layout
 from ikzops.lab import manager
 from ikzops.lab.seed import seed
 from ikzops.lab.ssh import open_client
@@ -19,7 +20,7 @@ from ikzops.lab.state import LabState
 from ikzops.model.loader import load
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB
+from tests.lab.helpers import LAB, sh
 
 LAB_FOLDERS = ("tests/lab/", "tests/faults/lab/")
 
@@ -75,3 +76,15 @@ def deployed_lab(lab):
     assert not report.errors, report.errors
     seed(Recorder(), LAB)
     return report
+
+
+@pytest.fixture
+def timer_stopped(p):
+    """city-files' own timer (every 15 minutes) held back: a scheduled run during the test
+    would become the newest run (or shift what keep_last keeps) and could read files the
+    test has already removed again."""
+
+    timer = f"{layout.unit_name('city-files')}.timer"
+    sh(p, "city-app", f"systemctl stop {timer}")
+    yield
+    sh(p, "city-app", f"systemctl start {timer}")

@@ -237,17 +237,6 @@ def test_timer_fires_by_itself_and_both_sites_get_the_snapshot(p, runs, machines
         assert not deploys.deploy(LAB, only=("backup",), limit=("city-app",)).errors
 
 
-@pytest.fixture
-def timer_stopped(p):
-    """city-files' own timer (every 15 min) held back: a scheduled run between the policy's
-    plan and retention would shift what keep_last keeps."""
-
-    timer = f"{layout.unit_name('city-files')}.timer"
-    sh(p, "city-app", f"systemctl stop {timer}")
-    yield
-    sh(p, "city-app", f"systemctl start {timer}")
-
-
 def _arrivals(repo_host, repository: str) -> dict[str, datetime]:
     """When each snapshot of a repository arrived: the mtime rest-server gave its file."""
 

@@ -118,7 +118,7 @@ def test_unknown_run_is_a_usage_error(backed_up):
     assert result.exit_code == ExitCode.CONFIG and "no run 20990101T000000Z-dead" in result.output
 
 
-def test_a_damaged_pack_fails_that_site_and_the_other_site_restores(backed_up, p):
+def test_a_damaged_pack_fails_that_site_and_the_other_site_restores(backed_up, p, timer_stopped):
     from tests.lab.test_verify_drill import fresh_pack
 
     size, pack = fresh_pack(p)

@@ -102,7 +102,7 @@ def fresh_pack(p) -> tuple[int, str]:
 
 
 @pytest.mark.fault("data")
-def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p):
+def test_flipped_bytes_in_a_pack_are_found_and_fail_that_sites_drill_only(backed_up, p, timer_stopped):
     size, pack = fresh_pack(p)
     assert size > 64, "the repository has no pack to damage"
     sh(p, "district-san", f"cp -p {pack} /var/tmp/ikzops-test-pack && "
@@ -136,7 +136,7 @@ def _scrub_names(report, pack: str):
 
 
 @pytest.mark.fault("data")
-def test_flipped_bytes_in_a_new_pack_make_the_next_plain_verify_name_the_pack_and_its_run(backed_up, p):
+def test_flipped_bytes_in_a_new_pack_make_the_next_plain_verify_name_the_pack_and_its_run(backed_up, p, timer_stopped):
     size, pack = fresh_pack(p)
     _flip(p, pack, size)
     try:
