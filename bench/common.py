@@ -188,6 +188,16 @@ def ratio_results(samples: dict[str, list[float]], **extra) -> dict:
             "ikzops_median_s": round(ikzops, 3), "bare_median_s": round(bare, 3), "ratio": round(ikzops / bare, 3)}
 
 
+def speed_table(title: str, megabytes: float, rows: list[tuple[str, float]]) -> str:
+    """A benchmark's Markdown table: each row's seconds and MB/s over ``megabytes``, then the
+    ratio of the first row (ikzops) to the last (the bare tool)."""
+
+    lines = [f"### {title}\n", "| | seconds | MB/s |", "|---|---|---|"]
+    lines += [f"| {label} | {seconds:.2f} | {megabytes / seconds:.1f} |" for label, seconds in rows]
+    lines.append(f"| ratio | {rows[0][1] / rows[-1][1]:.2f} | |")
+    return "\n".join(lines) + "\n"
+
+
 def save(name: str, payload: dict, markdown: str, *, smoke: bool = False) -> dict:
     """Write ``<name>.json`` (with machine and time) and ``.md``; return what was written."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table
 from ikzops import layout
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import drill as drills
@@ -41,13 +41,10 @@ def main(argv: list[str] | None = None) -> dict:
             samples = side_by_side(args.repeat, ikzops=ikzops, bare=lambda: bare_restore(host, job, destination, snapshot))
     results = ratio_results(samples, size_bytes=size, files=files, repeat=args.repeat)
     ikz, bare, mb = results["ikzops_median_s"], results["bare_median_s"], size / 1e6
-    markdown = (
-        f"### Drill: ikzops drill vs bare restic restore ({format_size(size)}, {files} files, median of {args.repeat})\n\n"
-        "| | seconds | MB/s |\n|---|---|---|\n"
-        f"| ikzops drill (restore + sha256 of every file + report + cleanup) | {ikz:.2f} | {mb / ikz:.1f} |\n"
-        f"| bare `restic restore` of the same snapshot | {bare:.2f} | {mb / bare:.1f} |\n"
-        f"| ratio | {ikz / bare:.2f} | |\n"
-    )
+    markdown = speed_table(
+        f"Drill: ikzops drill vs bare restic restore ({format_size(size)}, {files} files, median of {args.repeat})", mb,
+        [("ikzops drill (restore + sha256 of every file + report + cleanup)", ikz),
+         ("bare `restic restore` of the same snapshot", bare)])
     return save("drill", results, markdown, smoke=args.smoke)
 
 

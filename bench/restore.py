@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table
 from ikzops import execute, layout
 from ikzops.execute import Command
 from ikzops.model.units import format_size, parse_size
@@ -57,16 +57,12 @@ def main(argv: list[str] | None = None) -> dict:
                             ikzops_restic_s=[round(v, 3) for v in restic_seconds])
     ikz, bare, mb = results["ikzops_median_s"], results["bare_median_s"], size / 1e6
     inner = statistics.median(restic_seconds)
-    markdown = (
-        f"### Restore: ikzops restore onto another host vs bare restic restore ({format_size(size)}, {files} files, "
-        f"median of {args.repeat})\n\n"
-        "| | seconds | MB/s |\n|---|---|---|\n"
-        f"| ikzops restore (restic restore on district-app over REST/TLS, sha256 of every file vs manifest, placed) | "
-        f"{ikz:.2f} | {mb / ikz:.1f} |\n"
-        f"| of that: `restic restore` on district-app over REST/TLS alone | {inner:.2f} | {mb / inner:.1f} |\n"
-        f"| bare `restic restore` of the same snapshot on the repository host | {bare:.2f} | {mb / bare:.1f} |\n"
-        f"| ratio | {ikz / bare:.2f} | |\n"
-    )
+    markdown = speed_table(
+        f"Restore: ikzops restore onto another host vs bare restic restore ({format_size(size)}, {files} files, "
+        f"median of {args.repeat})", mb,
+        [("ikzops restore (restic restore on district-app over REST/TLS, sha256 of every file vs manifest, placed)", ikz),
+         ("of that: `restic restore` on district-app over REST/TLS alone", inner),
+         ("bare `restic restore` of the same snapshot on the repository host", bare)])
     return save("restore", results, markdown, smoke=args.smoke)
 
 

@@ -16,7 +16,7 @@ import argparse
 import json
 import time
 
-from bench.common import arguments, job_with_data, lab_up, ratio_results, remote_python, save, side_by_side
+from bench.common import arguments, job_with_data, lab_up, ratio_results, remote_python, save, side_by_side, speed_table
 from ikzops import execute, layout
 from ikzops.execute import Command
 from ikzops.model.units import format_size, parse_size
@@ -65,15 +65,11 @@ def main(argv: list[str] | None = None) -> dict:
     packs, hashed = scrubbed[-1]["packs"], scrubbed[-1]["bytes"]
     results = ratio_results(samples, size_bytes=size, packs=packs, pack_bytes=hashed, repeat=args.repeat)
     ikz, plain, mb = results["ikzops_median_s"], results["bare_median_s"], hashed / 1e6
-    markdown = (
-        f"### Scrub: verify's pack hashing vs bare hashlib over the same files ({format_size(hashed)} in {packs} packs, "
-        f"median of {args.repeat})\n\n"
-        "| | seconds | MB/s |\n|---|---|---|\n"
-        f"| ikzops scrub (every pack new: listed, hashed on every core, compared with its name, state kept) | "
-        f"{ikz:.2f} | {mb / ikz:.0f} |\n"
-        f"| bare: one Python process, hashlib.file_digest per pack | {plain:.2f} | {mb / plain:.0f} |\n"
-        f"| ratio | {ikz / plain:.2f} | |\n"
-    )
+    markdown = speed_table(
+        f"Scrub: verify's pack hashing vs bare hashlib over the same files ({format_size(hashed)} in {packs} packs, "
+        f"median of {args.repeat})", mb,
+        [("ikzops scrub (every pack new: listed, hashed on every core, compared with its name, state kept)", ikz),
+         ("bare: one Python process, hashlib.file_digest per pack", plain)])
     return save("scrub", results, markdown, smoke=args.smoke)
 
 

@@ -25,15 +25,15 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .restore_tree import HASHES, Fetch, Interrupted, _interrupted, staged, verify
+from . import restic
+from .restore_tree import HASHERS, HASHES, Fetch, Interrupted, _interrupted, staged, verify
 
 
 def drill(settings: dict, active: list) -> dict:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("RESTIC_")}
-    env.update(RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"])
+    env = restic.environment(RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"])
     target, manifest = settings["target"], settings["manifest"]
     timings = {}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+    with ThreadPoolExecutor(max_workers=HASHERS) as pool:
         run = Fetch(target, env, pool, skip="", user=settings.get("user"))
         active.append(run)
         clock = time.monotonic()

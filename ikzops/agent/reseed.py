@@ -31,12 +31,10 @@ def _as_user(argv: tuple[str, ...], env: dict[str, str]) -> subprocess.Completed
 
 def environment(settings: dict) -> dict[str, str]:
     scheme, _, rest = settings["url"].partition("://")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("RESTIC_")}
-    env.update(RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"],
-               RESTIC_FROM_REPOSITORY=f"{scheme}://{settings['user']}:{settings['password']}@{rest}",
-               RESTIC_FROM_PASSWORD_FILE=settings["password_file"], RESTIC_CACERT=settings["cacert"],
-               RESTIC_CACHE_DIR=CACHE)
-    return env
+    return restic.environment(
+        RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"],
+        RESTIC_FROM_REPOSITORY=f"{scheme}://{settings['user']}:{settings['password']}@{rest}",
+        RESTIC_FROM_PASSWORD_FILE=settings["password_file"], RESTIC_CACERT=settings["cacert"], RESTIC_CACHE_DIR=CACHE)
 
 
 def count(env: dict[str, str]) -> int:

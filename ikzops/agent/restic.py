@@ -10,6 +10,7 @@ exit codes through :data:`EXIT_CODES` and parse ``--json`` output here.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -177,6 +178,15 @@ def _literal(path: str) -> str:
     """``path`` as a restic filter pattern that matches only itself (its glob characters escaped)."""
 
     return "".join("\\" + c if c in "*?[]\\" else c for c in path)
+
+
+def environment(**values: str) -> dict[str, str]:
+    """This process's environment without any ``RESTIC_*`` setting of its own, plus ``values``:
+    for a restic that takes its repository and secrets from the environment."""
+
+    env = {name: value for name, value in os.environ.items() if not name.startswith("RESTIC_")}
+    env.update(values)
+    return env
 
 
 def restore_from_environment(snapshot: str, target: str, includes: list[str]) -> tuple[str, ...]:

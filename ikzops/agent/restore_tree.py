@@ -60,6 +60,8 @@ HASHES = ".ikzops-hashes.tsv"
 #: where ``fetch`` puts the backup-time manifest in the first staging directory
 MANIFEST = ".ikzops-manifest.tsv"
 PROGRESS_EVERY = 0.5
+#: threads hashing restored files while restic writes the rest (hashlib releases the GIL)
+HASHERS = max(2, os.cpu_count() or 2)
 
 
 class Interrupted(Exception):
@@ -327,10 +329,9 @@ def fetch(settings: dict, active: list) -> dict:
     ``stagings`` (staging directory -> original paths to restore there), ``manifest`` (its
     original path; restored into the first staging directory as ``MANIFEST``)."""
 
-    env = {name: value for name, value in os.environ.items() if not name.startswith("RESTIC_")}
-    env.update(RESTIC_REPOSITORY=settings["url"], RESTIC_REST_USERNAME=settings["user"],
-               RESTIC_REST_PASSWORD=settings["password"], RESTIC_PASSWORD=settings["repository_password"],
-               RESTIC_CACERT=settings["cacert"], RESTIC_PROGRESS_FPS="2")
+    env = restic.environment(RESTIC_REPOSITORY=settings["url"], RESTIC_REST_USERNAME=settings["user"],
+                             RESTIC_REST_PASSWORD=settings["password"], RESTIC_PASSWORD=settings["repository_password"],
+                             RESTIC_CACERT=settings["cacert"], RESTIC_PROGRESS_FPS="2")
     manifest = settings["manifest"]
     last = [0.0]
 
@@ -342,7 +343,7 @@ def fetch(settings: dict, active: list) -> dict:
 
     files = total_bytes = 0
     timings = {"restic_seconds": 0.0, "hash_after_seconds": 0.0}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+    with ThreadPoolExecutor(max_workers=HASHERS) as pool:
         for index, (staging, paths) in enumerate(sorted(settings["stagings"].items())):
             run = Fetch(staging, env, pool, skip=manifest if index == 0 else "")
             active.append(run)

@@ -103,7 +103,7 @@ def _check_hosts(file: str, groups: dict[str, Any]) -> None:
     pyinfra fail without saying where (``'int' object is not iterable``)."""
 
     for group, value in groups.items():
-        hosts = value[0] if isinstance(value, tuple) else value
+        hosts = _first(value)
         if isinstance(value, tuple) and (len(value) != 2 or not isinstance(value[1], dict)):
             raise InventoryFileError(f"group {group}: write (hosts, {{data}}), a list of hosts and a dict of data",
                                      file, _element_line(file, group, 0))

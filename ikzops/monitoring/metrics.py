@@ -27,6 +27,7 @@ FLOOD_FACTOR, FLOOD_SLACK = 2, 4
 def flooded(snapshots_last_day: int, expected_per_day: float) -> bool:
     return snapshots_last_day > FLOOD_FACTOR * expected_per_day + FLOOD_SLACK
 
+
 DRILL_METRICS = {
     "ikzops_drill_last_timestamp_seconds": "When the last restore drill of this job from this site ran.",
     "ikzops_drill_last_success": "1 if the last restore drill passed, else 0.",

@@ -87,7 +87,7 @@ class RepoStatus:
     expected_per_day: float = 0.0
     lag_seconds: float | None = None
     check: CheckResult = field(default_factory=CheckResult)
-    scrub: ScrubResult = field(default_factory=lambda: ScrubResult())
+    scrub: ScrubResult = field(default_factory=ScrubResult)
     size_bytes: int | None = None
     growth_bytes: int | None = None
     seconds: float = 0.0
