@@ -16,6 +16,7 @@ from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
 from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.model.schema import RepositorySpec
+from ikzops.san.targets import lun_device, target_iqn
 
 REST_PORT = 8000
 #: the Unix account Debian's restic-rest-server unit runs as; retention, verify and drills
@@ -111,7 +112,17 @@ def job_config(p: Partnership, job: Job) -> JobConfig:
         metrics_dir=METRICS_DIR,
         rpo_seconds=int(spec.rpo.total_seconds()),
         give_up_after=int(spec.give_up_after.total_seconds()),
+        luns=[lun_source(p, name) for name in job.luns],
     )
+
+
+def lun_source(p: Partnership, name: str) -> dict:
+    """What the agent images of LUN ``name``: its backing store, and the target to pause."""
+
+    lun = p.luns[name]
+    backing, device, vg = lun_device(p.hosts[lun.host], name, lun.pool)
+    return {"name": name, "backing": backing, "device": device, "vg": vg, "size": lun.size,
+            "iqn": target_iqn(p, lun.partner, lun.host)}
 
 
 def retention_password_file(job: str) -> str:

@@ -3,7 +3,9 @@
 Started by the job's systemd service (its timer, or ``ikzops backup``). In order:
 
 1. take the job's lock; run the ``before`` hooks; dump PostgreSQL databases (hooks.py);
-2. write the manifest into the backup itself (manifest.py);
+   a LUN job instead takes a point-in-time image of each LUN (lun_image.py);
+2. write the manifest into the backup itself (manifest.py; a LUN image's sha256 is the
+   one computed while it was taken);
 3. back up to **every destination at once** (own site and partner sites, each
    independently: one site down does not stop the others; destinations.py);
 4. catch up: runs that a destination missed are copied into it (catch_up.py);
@@ -31,7 +33,8 @@ from .execute import log
 from .fileio import write_atomic
 from .hooks import dump_postgresql, run_hooks
 from .job_config import JobConfig
-from .manifest import write_manifest
+from . import lun_image
+from .manifest import write_entries, write_manifest
 from .metrics import write_textfile
 from .watchdog import STOP
 
@@ -50,7 +53,21 @@ def new_run_id(started: datetime) -> str:
 
 
 def back_up(config: JobConfig, run_id: str, report: dict) -> dict[str, DestinationResult]:
-    """Hooks, manifest, every destination at once, catch-up: the run itself."""
+    """Hooks (or LUN images), manifest, every destination at once, catch-up: the run itself."""
+
+    if not config.luns:
+        return _back_up(config, run_id, report, _prepare_files(config, report))
+    try:
+        images = lun_image.take(config.luns, config.paths[0])
+        report["luns"] = [asdict(image) for image in images]
+        report["manifest_files"] = write_entries([(i.path, i.sha256) for i in images], config.manifest)
+        return _back_up(config, run_id, report, [*config.paths, config.manifest])
+    finally:
+        lun_image.clear(config.paths[0])
+
+
+def _prepare_files(config: JobConfig, report: dict) -> list[str]:
+    """The before hooks, the database dumps and the manifest: the paths to back up."""
 
     run_hooks(config.hooks.get("before", []), "before")
     paths = list(config.paths)
@@ -61,7 +78,10 @@ def back_up(config: JobConfig, run_id: str, report: dict) -> dict[str, Destinati
     if missing:
         raise RuntimeError(f"path(s) to back up do not exist: {', '.join(missing)}")
     report["manifest_files"] = write_manifest(paths, config.manifest)
-    paths.append(config.manifest)
+    return [*paths, config.manifest]
+
+
+def _back_up(config: JobConfig, run_id: str, report: dict, paths: list[str]) -> dict[str, DestinationResult]:
     tags = [f"ikz-job={config.job}", f"ikz-run={run_id}", f"ikz-partnership={config.partnership}"]
     was_pending = expect_catch_up(config.state_dir)
     with ThreadPoolExecutor(max_workers=len(config.destinations)) as pool:

@@ -43,6 +43,9 @@ class JobConfig:
     #: how long a destination may stay unreachable, or keep failing, during one run
     give_up_after: int = 600
     destination_timeout: int = 3 * 3600
+    #: a LUN job: per LUN its name, backing ("file" | "lvm"), device (file or LV path), vg,
+    #: size and the IQN of the target serving it (lun_image.py); its images are ``paths``
+    luns: list[dict] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"

@@ -54,9 +54,27 @@ def write_manifest(paths: list[str], manifest_path: str) -> int:
         key = f"{path}\t{info.st_size}\t{info.st_mtime_ns}\t{info.st_ino}"
         digest = previous.get(key) or sha256_file(path)
         cache_lines.append(f"{key}\t{digest}")
-        lines.append(f"{digest}\t{info.st_size}\t{stat.S_IMODE(info.st_mode):04o}\t{path}")
+        lines.append(line(digest, info.st_size, info.st_mode, path))
+    return _write(manifest_path, lines, cache_lines)
+
+
+def write_entries(entries: list[tuple[str, str]], manifest_path: str) -> int:
+    """The manifest of files hashed as they were written (``(path, sha256)``, e.g. LUN images)."""
+
+    lines = []
+    for path, digest in entries:
+        info = os.lstat(path)
+        lines.append(line(digest, info.st_size, info.st_mode, path))
+    return _write(manifest_path, lines, [])
+
+
+def line(digest: str, size: int, mode: int, path: str) -> str:
+    return f"{digest}\t{size}\t{stat.S_IMODE(mode):04o}\t{path}"
+
+
+def _write(manifest_path: str, lines: list[str], cache_lines: list[str]) -> int:
     os.makedirs(os.path.dirname(manifest_path), mode=0o700, exist_ok=True)
-    for target, content in ((manifest_path, lines), (cache_path, cache_lines)):
+    for target, content in ((manifest_path, lines), (manifest_path + ".cache", cache_lines)):
         write_atomic(target, "\n".join(content) + ("\n" if content else ""))
     return len(lines)
 

@@ -24,9 +24,11 @@ def _interrupt(signum, frame):
 
 @click.command("restore")
 @inventory_option
-@click.option("--job", required=True, metavar="J", help="The job whose data to restore.")
+@click.option("--job", metavar="J", help="The job whose data to restore.")
+@click.option("--lun", metavar="LUN", help="Instead of a job: restore this LUN of the SAN onto a storage host and serve it "
+                                           "there (same IQN, LUN number, CHAP account and initiators).")
 @click.option("--to", "to", required=True, metavar="HOST[:DIR]",
-              help="Any host of the inventory; with :DIR below DIR, else at the original paths.")
+              help="Any host of the inventory; with :DIR below DIR, else at the original paths (--lun: a storage host).")
 @click.option("--from", "from_site", metavar="SITE", help="Read from this site (default: the first that answers, own site first).")
 @click.option("--snapshot", metavar="RUN|ID|latest", help="A run id (see `ikzops snapshots`), a snapshot id, or latest (default).")
 @click.option("--include", "includes", multiple=True, metavar="PATH", help="Only this path of the job (repeatable).")
@@ -35,8 +37,9 @@ def _interrupt(signum, frame):
 @click.option("--overwrite", is_flag=True, help="Replace differing existing files; rename an existing database aside.")
 @click.option("--dry", is_flag=True, help="Show what would be created and replaced; transfer and change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON record (see README).")
-def restore(inventory_path, job, to, from_site, snapshot, includes, database, as_name, overwrite, dry, as_json) -> None:
-    """Restore a job's files or a database onto any host, verified against the backup-time manifest.
+def restore(inventory_path, job, lun, to, from_site, snapshot, includes, database, as_name, overwrite, dry, as_json) -> None:
+    """Restore a job's files or a database onto any host, verified against the backup-time manifest;
+    or a LUN of the SAN onto a storage host, served there under its own target (--lun).
 
     Exit 0 restored and verified, 1 a file or table differs from the backup (or the copy
     at the chosen site cannot be read back: try --from another site), 2 usage or
@@ -45,11 +48,19 @@ def restore(inventory_path, job, to, from_site, snapshot, includes, database, as
     """
     if as_name and not database:
         raise click.UsageError("--as needs --database")
+    if bool(job) == bool(lun):
+        raise click.UsageError("name what to restore: --job J or --lun LUN")
+    if lun and (includes or database or overwrite):
+        raise click.UsageError("--lun restores the whole LUN onto a new host: no --include, --database or --overwrite")
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        result, record = orchestrator.restore(
-            inventory_path, job=job, to=to, from_site=from_site, snapshot=snapshot, includes=includes,
-            database=database, as_name=as_name, overwrite=overwrite, dry=dry, progress=console_progress())
+        if lun:
+            result, record = orchestrator.restore_lun(inventory_path, lun=lun, to=to, from_site=from_site, snapshot=snapshot,
+                                                      dry=dry, progress=console_progress())
+        else:
+            result, record = orchestrator.restore(
+                inventory_path, job=job, to=to, from_site=from_site, snapshot=snapshot, includes=includes,
+                database=database, as_name=as_name, overwrite=overwrite, dry=dry, progress=console_progress())
     finally:
         signal.signal(signal.SIGTERM, previous)
     if as_json:
@@ -62,8 +73,9 @@ def restore(inventory_path, job, to, from_site, snapshot, includes, database, as
 
 
 def show(r: orchestrator.RestoreResult) -> None:
-    table = Table(title=f"restore {r.job} → {r.target_host}:{r.target_dir or '(original paths)'}", title_justify="left",
-                  show_header=False)
+    title = (f"restore LUN {r.lun['name']} (job {r.job}) → {r.target_host}" if r.lun
+             else f"restore {r.job} → {r.target_host}:{r.target_dir or '(original paths)'}")
+    table = Table(title=title, title_justify="left", show_header=False)
     colour = COLOURS[r.verdict]
     rows = [
         ("verdict", f"[{colour}]{r.verdict}[/]"),
@@ -82,12 +94,16 @@ def show(r: orchestrator.RestoreResult) -> None:
         if not r.database:
             rows.append(("placed", f"{r.created} created, {r.replaced} replaced, {r.identical} already identical"))
         rows.append(("time", f"{r.total_seconds:.1f} s ({r.throughput_mb_s:.0f} MB/s), RTO {r.rto_seconds:.0f} s"))
+    if r.lun:
+        served = "served" if r.lun["served"] else "would be served" if r.dry else "NOT served"
+        rows.append(("LUN", f"{r.lun['name']} at {r.lun['device']}, {served} as {r.lun['iqn']} LUN {r.lun['number']} "
+                            f"(CHAP {r.lun['chap_user']}; initiators {', '.join(r.lun['initiators'])})"))
     if r.database.get("tables"):
         rows.append(("tables", ", ".join(f"{t} {n}" for t, n in sorted(r.database["tables"].items()))))
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
-    for line in r.planned.get("created", [])[:20] + r.planned.get("replaced", [])[:20]:
+    for line in [] if r.lun else r.planned.get("created", [])[:20] + r.planned.get("replaced", [])[:20]:
         console.print(f"  {'replace' if line in r.planned.get('replaced', []) else 'create '} {line}", highlight=False)
     for m in r.mismatches[:20]:
         err_console.print(f"[red]✗[/] {m['path']}: {m['problem']}", highlight=False)

@@ -1,6 +1,6 @@
-"""Deploy the backup jobs on clients: restic, and per job its settings, its repository
-password, and a systemd service and timer that back up to the own site and every partner
-site (the agent's ``backup_job``)."""
+"""Deploy the backup jobs on their hosts (clients, and storage hosts for LUN jobs): restic,
+and per job its settings, its repository password, and a systemd service and timer that
+back up to the own site and every partner site (the agent's ``backup_job``)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,19 @@ from pyinfra.operations.util import any_changed
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
 from ikzops.deploys.repository import secret_file
-from ikzops.model.partnership import Job
+from ikzops.model.partnership import Job, Partnership
 from ikzops.model.units import format_duration
 from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
 
 
-def unit_values(job: Job) -> dict:
+def unit_values(p: Partnership, job: Job) -> dict:
     """What the job's service and timer templates are rendered with."""
 
     return dict(
         job=job.name, client=job.client, site=job.site, destinations=list(job.destinations),
-        postgresql=bool(job.spec.hooks.postgresql), agent_dir=layout.AGENT_DIR,
+        postgresql=bool(job.spec.hooks.postgresql), agent_dir=layout.AGENT_DIR, luns=list(job.luns),
+        lvm=any(p.hosts[job.client].pools[p.luns[lun].pool].backing == "lvm" for lun in job.luns),
         schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo),
         jitter=min(60, int(job.spec.rpo.total_seconds() // 20)),
     )
@@ -33,14 +34,13 @@ def unit_values(job: Job) -> dict:
 
 @deploy("ikzops: backup jobs")
 def backup_jobs() -> None:
-    if "client" not in host.groups:
-        return
     p = partnership()
-    store = SecretStore(p.name)
     jobs = p.jobs_of_client(host.name)
     if not jobs:
-        host.noop("no backup jobs for this client")
+        if "client" in host.groups:
+            host.noop("no backup jobs for this client")
         return
+    store = SecretStore(p.name)
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
     secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)
@@ -49,7 +49,7 @@ def backup_jobs() -> None:
     for job in jobs:
         config = layout.job_config(p, job)
         unit = layout.unit_name(job.name)
-        values = unit_values(job)
+        values = unit_values(p, job)
         files.directory(name=f"{job.name}: config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
         secret_file(f"{job.name}: repository password", credentials.repository_password(store, job.name), config.password_file)
         files.put(name=f"{job.name}: settings", src=StringIO(config.to_json()),

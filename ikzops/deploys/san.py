@@ -12,17 +12,17 @@ from ikzops import templates
 from ikzops.deploys.context import partnership
 from ikzops.deploys.hardening import hardened
 from ikzops.operations import luns, tgt
-from ikzops.san.targets import DEFAULT_IQN_BASE, targets_for
+from ikzops.san.targets import targets_for
 from ikzops.secrets.store import SecretStore
 
 
-@deploy("ikzops: shared SAN targets", data_defaults={"ikz_allow_destroy": False, "ikz_iqn_base": DEFAULT_IQN_BASE})
+@deploy("ikzops: shared SAN targets", data_defaults={"ikz_allow_destroy": False})
 def san_targets() -> None:
     if "storage" not in host.groups:
         return
     p = partnership()
     me = p.hosts[host.name]
-    targets = targets_for(p, host.name, host.data.ikz_iqn_base)
+    targets = targets_for(p, host.name)
     store = SecretStore(p.name)
     chap = {t.partner: store.get_or_create("chap", t.partner) for t in targets}
     allow_destroy = bool(host.data.ikz_allow_destroy)

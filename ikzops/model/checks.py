@@ -7,16 +7,19 @@ references, addresses, capacities, schedules against RPOs, offsite copies.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ikzops.model.partnership import Host, Job, Partnership
+from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partnership
 from ikzops.model.problems import PathPart, Problem
 from ikzops.model.schedule import longest_gap
 from ikzops.model.schema import (
     HOST_KEYS,
+    IQN_BASE,
+    IQN_BASE_PATTERN,
     NAME_PATTERN,
     PARTNERSHIP_KEYS,
     ROLES,
@@ -92,6 +95,9 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     jobs: dict[str, JobSpec] = out.named_items("ikz_jobs", shared.get("ikz_jobs"), JobSpec)
     luns: dict[str, LunSpec] = out.named_items("ikz_luns", shared.get("ikz_luns"), LunSpec)
     monitoring = out.validate(MonitoringSpec, shared.get("ikz_monitoring") or {}, ("ikz_monitoring",))
+    iqn_base = shared.get("ikz_iqn_base") or IQN_BASE
+    if not isinstance(iqn_base, str) or not re.match(IQN_BASE_PATTERN, iqn_base):
+        out.add(("ikz_iqn_base",), f"{iqn_base!r} is not an IQN naming authority like {IQN_BASE!r}")
 
     hosts = _hosts(raw, sites, out)
     _check_addresses(hosts, out)
@@ -101,14 +107,15 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
             out.add(("ikz_sites", site), f"a site may not be named like the role {site!r}")
         elif not any(h.site == site for h in hosts.values()):
             out.add(("ikz_sites", site), f"site {site!r} has no hosts: put hosts in a group named {site!r}")
-    checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, out))}
     _check_luns(luns, hosts, sites, out)
+    checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out))}
+    _check_lun_jobs(checked_jobs, out)
     _check_repositories(hosts, sites, out)
 
     if out.problems:
         return out.problems, None
     partnership = Partnership(
-        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
+        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring, iqn_base=iqn_base,
     )
     return [], partnership
 
@@ -193,15 +200,24 @@ def _check_addresses(hosts: dict[str, Host], out: _Collector) -> None:
             )
 
 
-def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> Job | None:
+def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, SiteSpec], luns: dict[str, LunSpec],
+         out: _Collector) -> Job | None:
     path: tuple[PathPart, ...] = ("ikz_jobs", name)
+    imaged: tuple[str, ...] = ()
+    if spec.luns or spec.pool:
+        imaged = _imaged_luns(path, spec, hosts, luns, out)
+        if not imaged:
+            return None
+        # the storage host is the job's client; the images are what it backs up
+        spec = spec.model_copy(update={"client": luns[imaged[0]].host,
+                                       "paths": [f"{LUN_IMAGE_DIR}/{name}"]})
     client = hosts.get(spec.client)
     if client is None:
         out.add(path + ("client",), f"unknown host {spec.client!r}")
         return None
-    if not client.has("client"):
+    if not imaged and not client.has("client"):
         out.add(path + ("client",), f"host {spec.client!r} does not have the 'client' role")
-    job = Job(name=name, site=client.site, spec=spec)
+    job = Job(name=name, site=client.site, spec=spec, luns=imaged)
     for index, site in enumerate(spec.destinations):
         if site not in sites:
             out.add(path + ("destinations", index), f"unknown site {site!r} (sites: {', '.join(sites)})")
@@ -225,6 +241,45 @@ def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, Site
             f"leaves up to {format_duration(gap)} between backups",
         )
     return job
+
+
+def _imaged_luns(path: tuple[PathPart, ...], spec: JobSpec, hosts: dict[str, Host], luns: dict[str, LunSpec],
+                 out: _Collector) -> tuple[str, ...]:
+    """The LUNs a LUN job images (``luns``, or every LUN of ``pool``), all on one storage host."""
+
+    if spec.pool:
+        host_name, _, pool = spec.pool.partition("/")
+        host = hosts.get(host_name)
+        if host is None or pool not in host.pools:
+            out.add(path + ("pool",), f"no pool {spec.pool!r}: write HOST/POOL of a storage host's ikz_pools")
+            return ()
+        names = tuple(sorted(n for n, lun in luns.items() if (lun.host, lun.pool) == (host_name, pool)))
+        if not names:
+            out.add(path + ("pool",), f"pool {spec.pool} holds no LUN (ikz_luns) to back up")
+        return names
+    unknown = [n for n in spec.luns if n not in luns]
+    for index, name in enumerate(spec.luns):
+        if name in unknown:
+            out.add(path + ("luns", index), f"unknown LUN {name!r} (ikz_luns: {', '.join(luns) or 'none'})")
+    if unknown:
+        return ()
+    serving = sorted({luns[n].host for n in spec.luns})
+    if len(serving) > 1:
+        out.add(path + ("luns",), f"the LUNs stand on several storage hosts ({', '.join(serving)}): one job per host")
+        return ()
+    return tuple(dict.fromkeys(spec.luns))
+
+
+def _check_lun_jobs(jobs: dict[str, Job], out: _Collector) -> None:
+    """A LUN is imaged by one job only (two would pause its initiators twice per schedule)."""
+
+    seen: dict[str, str] = {}
+    for name, job in jobs.items():
+        for lun in job.luns:
+            if lun in seen:
+                out.add(("ikz_jobs", name, "luns" if job.spec.luns else "pool"),
+                        f"LUN {lun!r} is already backed up by job {seen[lun]!r}")
+            seen.setdefault(lun, name)
 
 
 def _check_luns(luns: dict[str, LunSpec], hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> None:

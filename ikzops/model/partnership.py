@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ikzops.errors import ConfigError
-from ikzops.model.schema import JobSpec, LunSpec, MonitoringSpec, PoolSpec, RepositorySpec, SiteSpec
+from ikzops.model.schema import IQN_BASE, JobSpec, LunSpec, MonitoringSpec, PoolSpec, RepositorySpec, SiteSpec
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,18 @@ class Host:
         return role in self.roles
 
 
+#: where a LUN job's images are taken on the storage host (``<folder>/<job>/<lun>.img``):
+#: the job's ``paths``, what its snapshots hold
+LUN_IMAGE_DIR = "/var/lib/ikzops/lun-images"
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
     site: str
     spec: JobSpec
+    #: a LUN job: the LUNs it images (its client is their storage host)
+    luns: tuple[str, ...] = ()
 
     @property
     def client(self) -> str:
@@ -54,6 +61,11 @@ class Job:
     def offsite(self) -> tuple[str, ...]:
         return self.destinations[1:]
 
+    def image(self, lun: str) -> str:
+        """Where a LUN job holds ``lun``'s image, on its host and in its snapshots."""
+
+        return f"{LUN_IMAGE_DIR}/{self.name}/{lun}.img"
+
 
 @dataclass(frozen=True)
 class Partnership:
@@ -64,6 +76,7 @@ class Partnership:
     jobs: dict[str, Job]
     luns: dict[str, LunSpec]
     monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
+    iqn_base: str = IQN_BASE
 
     def hosts_with(self, role: str, site: str | None = None) -> list[Host]:
         return [
@@ -91,6 +104,11 @@ class Partnership:
         unknown = [s for s in names if s not in self.sites]
         if unknown:
             raise ConfigError(f"unknown site(s) {', '.join(unknown)}; sites: {', '.join(self.sites)}")
+
+    def lun_job(self, lun: str) -> Job | None:
+        """The job that images ``lun``, if one does."""
+
+        return next((job for job in self.jobs.values() if lun in job.luns), None)
 
     def jobs_of_client(self, client: str) -> list[Job]:
         """The jobs whose data is on ``client``."""

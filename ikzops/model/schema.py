@@ -5,8 +5,9 @@ or ``group_data/all.py``):
 
 * ``ikz_partnership`` - the name of the partnership (used in IQNs, CA names)
 * ``ikz_sites``       - ``{site: SiteSpec}``; each site is one partner's data centre
-* ``ikz_jobs``        - ``{job: JobSpec}``; what is backed up, how often, to where
+* ``ikz_jobs``        - ``{job: JobSpec}``; what is backed up (files, or LUNs), how often, to where
 * ``ikz_luns``        - ``{lun: LunSpec}``; the shared SAN's per-partner LUNs
+* ``ikz_iqn_base``    - the naming authority of the SAN's target IQNs (default ``IQN_BASE``)
 
 Host keys (in the host's tuple in the inventory file):
 
@@ -29,8 +30,11 @@ from ikzops.model.units import parse_duration, parse_size
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$"
 IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
+#: the naming authority of the SAN's targets (``ikz_iqn_base``): ``iqn.YYYY-MM.reversed.domain``
+IQN_BASE_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*[a-z0-9]$"
+IQN_BASE = "iqn.2026-11.org.ikzops"
 
-PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring")
+PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring", "ikz_iqn_base")
 HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby")
 ROLES = ("storage", "repository", "client", "monitor")
 
@@ -124,8 +128,13 @@ class Retention(Spec):
 
 
 class JobSpec(Spec):
-    client: str = Field(min_length=1)
-    paths: list[AbsolutePath] = Field(min_length=1)
+    """A backup job: files of a ``client`` (``paths``), or the SAN's LUNs (``luns``, or every
+    LUN of a ``pool`` written ``HOST/POOL``) imaged on the storage host serving them."""
+
+    client: Annotated[str, Field(min_length=1)] | None = None
+    paths: list[AbsolutePath] = []
+    luns: list[Name] = []
+    pool: Annotated[str, Field(pattern=r"^[^/\s]+/[a-z][a-z0-9-]*$")] | None = None
     exclude: list[str] = []
     schedule: Schedule = "hourly"
     rpo: Duration
@@ -142,6 +151,19 @@ class JobSpec(Spec):
     #: this many bytes per repository (longest unproven first): a repository this small is
     #: proven whole every run, a larger one within size / budget runs
     scrub_budget: Size = "8G"
+
+    @model_validator(mode="after")
+    def _files_or_luns(self) -> JobSpec:
+        if self.luns or self.pool:
+            if self.luns and self.pool:
+                raise ValueError("name 'luns' or a 'pool', not both")
+            written = [key for key in ("client", "paths", "exclude") if getattr(self, key)]
+            if written or self.hooks != Hooks():
+                raise ValueError(f"a LUN job images whole LUNs on their storage host: it takes no "
+                                 f"{', '.join(written + (['hooks'] if self.hooks != Hooks() else []))}")
+        elif not self.client or not self.paths:
+            raise ValueError("name the 'client' and its 'paths' to back up (or 'luns' / a 'pool' of the SAN)")
+        return self
 
 
 class PoolSpec(Spec):

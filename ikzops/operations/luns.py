@@ -61,7 +61,8 @@ def no_lost_luns(pool_path: str, keep: list[str], allow_destroy: bool = False):
     if not allow_destroy:
         raise OperationError(
             f"LUN(s) {', '.join(gone)} in {pool_path} are no longer in the model; removing them "
-            "destroys their data. ikzops refuses: put them back in the inventory, or run "
+            "destroys their data. ikzops refuses: put them back in the inventory (a LUN restored onto "
+            "this host by `ikzops restore --lun`: set its `host` to this host), or run "
             "`ikzops deploy --allow-destroy` to delete them"
         )
     for name in gone:

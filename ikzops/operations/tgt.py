@@ -43,7 +43,8 @@ def no_stale_targets(keep: list[str], allow_destroy: bool = False):
     if not allow_destroy:
         raise OperationError(
             f"target(s) of partner(s) {', '.join(stale)} are no longer in the model; removing them "
-            "cuts their initiators off. ikzops refuses: put them back, or run `ikzops deploy --allow-destroy`"
+            "cuts their initiators off. ikzops refuses: put them back, or run `ikzops deploy --allow-destroy` "
+            "(ikzops-failover-* serve LUNs restored here by `ikzops restore --lun` under their old IQN)"
         )
     for partner in stale:
         config = QuoteString(config_path(partner))

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ikzops import execute, layout, records
+from ikzops import execute, layout, records, templates
 from ikzops.agent import restic
 from ikzops.agent.manifest import parse_line
 from ikzops.agent.postgres import counts_path
@@ -46,6 +46,7 @@ from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners import restore_server, ssh
 from ikzops.runners.ssh import connect
+from ikzops.san import failover
 from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
 
@@ -102,6 +103,9 @@ class RestoreResult:
     conflicts: list[str] = field(default_factory=list)
     planned: dict = field(default_factory=dict)
     database: dict = field(default_factory=dict)
+    #: a LUN's restore: its name, backing file, the target IQN and LUN number serving it
+    #: (its own), CHAP user, initiators, and whether tgt serves it (``restore --lun``)
+    lun: dict = field(default_factory=dict)
     transfer_seconds: float = 0.0
     #: of the transfer: restic's own time on the target, and hashing left after it ended
     timings: dict = field(default_factory=dict)
@@ -523,3 +527,74 @@ class Session:
 
 def exit_code(result: RestoreResult) -> ExitCode:
     return worst([result.exit_code])
+
+
+def restore_lun(inventory: str, *, lun: str, to: str, from_site: str | None = None, snapshot: str | None = None,
+                dry: bool = False, progress: Progress) -> tuple[RestoreResult, Path | None]:
+    """A LUN's image, from the job that backs it up, into a file pool of storage host ``to``,
+    proven against its sha256 and then served there under the LUN's own target IQN, LUN
+    number, CHAP account and initiator ACL (``san/failover.py``)."""
+
+    p = loader.load(inventory)
+    if lun not in p.luns:
+        raise ConfigError(f"--lun {lun}: no LUN {lun!r} in the inventory", hint=f"LUNs: {', '.join(p.luns) or 'none'}")
+    job = p.lun_job(lun)
+    if job is None:
+        raise ConfigError(f"LUN {lun} is backed up by no job: nothing to restore it from",
+                          hint="add a job with 'luns': [...] or 'pool': 'HOST/POOL' to ikz_jobs")
+    host, directory = parse_target(p, to)
+    if directory or not host.has("storage"):
+        raise ConfigError(f"--to {to}: a LUN is restored onto a storage host (no :DIR)",
+                          hint=f"storage hosts: {', '.join(h.name for h in p.hosts_with('storage'))}")
+    if host.name == p.luns[lun].host:
+        raise ConfigError(f"--to {to}: {host.name} serves LUN {lun} already (it would keep serving the old file)",
+                          hint="restore onto a storage host at another site: the same IQN is served from there")
+    device = failover.restored_device(p, lun, host.name)
+    with connect(host) as machine:
+        if _has_path(machine, device):
+            raise ConfigError(f"{host.name}:{device} exists: nothing was restored",
+                              hint="remove it (it may be a LUN restored before) or restore onto another storage host")
+    staging = f"{posixpath.dirname(device)}/.ikzops-lun-{secrets.token_hex(4)}"
+    result, _ = restore(inventory, job=job.name, to=f"{host.name}:{staging}", from_site=from_site, snapshot=snapshot,
+                        includes=(job.image(lun),), dry=dry, progress=progress)
+    target = failover.failover_target(p, host.name, {lun})
+    result.lun = {"name": lun, "device": device, "iqn": target.iqn, "number": target.luns[0].number,
+                  "chap_user": target.chap_user, "initiators": list(target.initiators), "served": False}
+    if dry:
+        return result, None
+    with connect(host) as machine:
+        if result.verdict == "restored":
+            _serve(p, machine, result, f"{staging}{job.image(lun)}", staging, device)
+        else:
+            execute.run_remote_shell(machine, f"rm -rf -- {shlex.quote(staging)}", "remove the staging folder")
+    return result, records.write(result, "restores", _name(result), records.folder(p.name, "restores"))
+
+
+def _has_path(machine, path: str) -> bool:
+    return execute.run_remote_shell(machine, f"test -e {shlex.quote(path)}", "look for a file").returncode == 0
+
+
+def _serve(p: Partnership, machine, result: RestoreResult, image: str, staging: str, device: str) -> None:
+    """Move the proven image into place and serve it (with any LUN of its target restored before)."""
+
+    lun = result.lun["name"]
+    moved = execute.run_remote_shell(
+        machine, f"mv -f -- {shlex.quote(image)} {shlex.quote(device)} && rm -rf -- {shlex.quote(staging)}", "place the LUN")
+    if moved.returncode != 0:
+        result.fail("failed", f"placing the image at {device} failed: {moved.stderr.strip()}")
+        return
+    present = {sibling.name for sibling in failover.siblings(p, lun)
+               if _has_path(machine, failover.restored_device(p, sibling.name, result.target_host))}
+    target = failover.failover_target(p, result.target_host, present | {lun})
+    partner = p.luns[lun].partner
+    content = templates.render("storage/tgt-target.conf.j2", host=f"{result.target_host} (restored from {p.luns[lun].host})",
+                               target=target, chap_secret=SecretStore(p.name).get_or_create("chap", partner))
+    ssh.write_file(machine, failover.config_path(p, lun), content, mode="0600", purpose="write the LUN's target config")
+    applied = execute.run_remote_shell(
+        machine, f"tgt-admin --update {shlex.quote(target.iqn)} -f -c /etc/tgt/targets.conf && "
+                 f"tgtadm --lld iscsi --mode target --op show | grep -qx 'Target [0-9]*: {target.iqn}'", "serve the LUN")
+    if applied.returncode != 0:
+        result.fail("failed", f"the image is at {device}, but tgt does not serve {target.iqn}: "
+                              f"{(applied.stderr or applied.stdout).strip() or 'see journalctl -u tgt'}")
+        return
+    result.lun["served"] = True

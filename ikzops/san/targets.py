@@ -3,7 +3,7 @@
 IQN scheme: one target per partner on each storage host that serves LUNs of that
 partner::
 
-    <ikz_iqn_base>:<partnership>.<partner>.<storage host>
+    <ikz_iqn_base>:<partnership>.<partner>.<storage host>   (ikz_iqn_base: the partnership's)
     e.g. iqn.2026-11.org.ikzops:lab.district.city-san
 
 LUN numbers follow the LUN names in sorted order (1, 2, ...; LUN 0 is tgt's
@@ -16,9 +16,6 @@ import re
 from dataclasses import dataclass
 
 from ikzops.model.partnership import Host, Partnership
-
-DEFAULT_IQN_BASE = "iqn.2026-11.org.ikzops"
-
 
 @dataclass(frozen=True)
 class Lun:
@@ -44,8 +41,8 @@ def _short(host: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", host.split(".")[0].lower())
 
 
-def target_iqn(p: Partnership, partner: str, host: str, base: str = DEFAULT_IQN_BASE) -> str:
-    return f"{base}:{p.name}.{partner}.{_short(host)}"
+def target_iqn(p: Partnership, partner: str, host: str) -> str:
+    return f"{p.iqn_base}:{p.name}.{partner}.{_short(host)}"
 
 
 def chap_user(p: Partnership, partner: str) -> str:
@@ -59,7 +56,7 @@ def lun_device(host: Host, lun_name: str, pool: str) -> tuple[str, str, str | No
     return "lvm", f"/dev/{spec.vg}/ikz-{lun_name}", spec.vg
 
 
-def targets_for(p: Partnership, host_name: str, base: str = DEFAULT_IQN_BASE) -> list[Target]:
+def targets_for(p: Partnership, host_name: str) -> list[Target]:
     host = p.hosts[host_name]
     by_partner: dict[str, list[tuple[str, object]]] = {}
     for name, lun in sorted(p.luns.items()):
@@ -74,7 +71,7 @@ def targets_for(p: Partnership, host_name: str, base: str = DEFAULT_IQN_BASE) ->
             luns.append(Lun(number, name, lun.size, backing, device, vg))
             initiators.update(dict.fromkeys(lun.initiators))
         targets.append(Target(
-            iqn=target_iqn(p, partner, host_name, base),
+            iqn=target_iqn(p, partner, host_name),
             partner=partner,
             chap_user=chap_user(p, partner),
             luns=tuple(luns),

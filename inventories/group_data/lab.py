@@ -52,6 +52,25 @@ ikz_jobs = {
         "destinations": ["city"],
         "give_up_after": "15s",
     },
+    # the SAN's contents: every LUN of city-san's pool (the city's and the district's file
+    # servers) imaged on city-san, to both sites ...
+    "city-san-luns": {
+        "pool": "city-san/san",
+        "schedule": "daily",
+        "rpo": "25h",
+        "rto": "1h",
+        "destinations": ["district"],
+        "give_up_after": "15s",
+    },
+    # ... and one LUN by name
+    "district-archive-lun": {
+        "luns": ["district-archive"],
+        "schedule": "daily",
+        "rpo": "25h",
+        "rto": "2h",
+        "destinations": ["city"],
+        "give_up_after": "15s",
+    },
 }
 
 # the shared SAN: each partner's LUNs, served from both sites' storage hosts

@@ -33,7 +33,7 @@ def test_a_job_goes_to_its_own_site_first_then_its_partners():
 def test_retention_on_a_repository_host_covers_every_job_landing_there():
     p = load(ROOT / "inventories/lab.py")
     config = layout.retention_config(p, "district-san")
-    assert sorted(r["job"] for r in config["repositories"]) == ["city-db", "city-files", "district-files"]
+    assert sorted(r["job"] for r in config["repositories"]) == ["city-db", "city-files", "city-san-luns", "district-archive-lun", "district-files"]
     assert all(r["password_file"].startswith(layout.RETENTION_DIR) for r in config["repositories"])
 
 

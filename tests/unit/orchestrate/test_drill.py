@@ -16,12 +16,14 @@ def p():
 
 def test_by_default_every_job_is_drilled_from_its_first_partner_site(p):
     assert [(job.name, site) for job, site in plan(p, (), None, False)] == [
-        ("city-files", "district"), ("city-db", "district"), ("district-files", "city")]
+        ("city-files", "district"), ("city-db", "district"), ("district-files", "city"),
+        ("city-san-luns", "district"), ("district-archive-lun", "city")]
 
 
 def test_from_a_site_drills_every_job_with_a_copy_there_own_site_included(p):
     assert [(job.name, site) for job, site in plan(p, (), "city", False)] == [
-        ("city-files", "city"), ("city-db", "city"), ("district-files", "city")]
+        ("city-files", "city"), ("city-db", "city"), ("district-files", "city"), ("city-san-luns", "city"),
+        ("district-archive-lun", "city")]
 
 
 def test_a_named_job_without_a_copy_at_the_site_is_a_usage_error(tmp_path, inv):
