@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench import backup, control_plane, deploy, drill, recover, restore, scrub, verify, verify_scale
+from bench import backup, control_plane, deploy, drill, lun_backup, recover, restore, scrub, verify, verify_scale
 from bench.common import results_dir
 
 #: every benchmark, in the order they run, with the options the full run gives it
 BENCHMARKS = {
     "deploy": (deploy.main, []),
     "backup": (backup.main, ["--size"]),
+    "lun_backup": (lun_backup.main, []),
     "drill": (drill.main, ["--size"]),
     "restore": (restore.main, ["--size"]),
     "recover": (recover.main, ["--size"]),
@@ -40,6 +41,8 @@ def goals(r: dict[str, dict]) -> str:
                   f"full: overhead ≤ 5 % vs bare restic: {(r['backup']['full_ratio'] - 1) * 100:+.0f} %")
     rows += _goal("backup", r["backup"]["incremental_ratio"] <= 1.2,
                   f"incremental ≤ 1.2× two bare restic backups: {r['backup']['incremental_ratio']:.2f}×")
+    rows += _goal("LUN backup", r["lun_backup"]["full_ratio"] <= 1.1,
+                  f"1 GiB LUN ≤ 1.1× bare `restic backup --stdin`: {r['lun_backup']['full_ratio']:.2f}×")
     rows += _goal("drill", r["drill"]["ratio"] <= 1.15, f"≤ 1.15× bare restore: {r['drill']['ratio']:.2f}×")
     rows += _goal("restore", r["restore"]["ratio"] <= 1.2, f"≤ 1.2× bare restore: {r['restore']['ratio']:.2f}×")
     rows += _goal("recover", r["recover"]["recover_ratio"] <= 1.2,

@@ -94,14 +94,16 @@ def timed(results: dict, key: str):
     results[key] = round(time.perf_counter() - started, 3)
 
 
-def lab_inventory_with(extra_jobs: dict) -> Path:
-    """A copy of the lab inventory with more jobs (same hosts, same state)."""
+def lab_inventory_with(extra_jobs: dict, extra_luns: dict | None = None) -> Path:
+    """A copy of the lab inventory with more jobs (and LUNs; same hosts, same state)."""
 
     folder = Path(tempfile.mkdtemp(prefix="ikzops-bench-"))
     (folder / "group_data").mkdir()
     (folder / "lab.py").write_text((ROOT / "inventories/lab.py").read_text())
     data = (ROOT / "inventories/group_data/lab.py").read_text()
     data += f"\nikz_jobs = {{**ikz_jobs, **{extra_jobs!r}}}\n"
+    if extra_luns:
+        data += f"ikz_luns = {{**ikz_luns, **{extra_luns!r}}}\n"
     (folder / "group_data" / "lab.py").write_text(data)
     os.environ["IKZOPS_STATE_DIR"] = str(state_root())
     return folder / "lab.py"
@@ -120,11 +122,7 @@ def remove_jobs(inventory: str, names: list[str], *, data: list[str] = (), repos
     jobs = [p.jobs[name] for name in names if name in p.jobs]
     for job in jobs:  # their passwords too: the sealed deposit of the store would carry them on
         SecretStore(p.name).path("repository", f"{job.name}.password").unlink(missing_ok=True)
-    for host in p.hosts_with("repository"):
-        folders = {f"{layout.volume(p, host.name).path}/{job.client}/{name}" for job in jobs for name in (job.name, *repositories)}
-        with connect(host) as machine:
-            execute.run_remote(machine, Command(("rm", "-rf", "--", *sorted(folders))))
-            execute.run_remote(machine, Command(("systemctl", "restart", "restic-rest-server")))
+    drop_repositories(p, jobs, repositories)
     for client in {job.client for job in jobs}:
         units = [f"{layout.unit_name(job.name)}.timer" for job in jobs if job.client == client]
         files = [f"/etc/systemd/system/{layout.unit_name(job.name)}.{kind}" for job in jobs for kind in ("service", "timer")]
@@ -133,6 +131,16 @@ def remove_jobs(inventory: str, names: list[str], *, data: list[str] = (), repos
             execute.run_remote(machine, Command(("systemctl", "disable", "--now", *units)), check=False)
             execute.run_remote(machine, Command(("rm", "-rf", "--", *files, *data)))
             execute.run_remote(machine, Command(("systemctl", "daemon-reload")))
+
+
+def drop_repositories(p, jobs: list, repositories: list[str] = ()) -> None:
+    """The jobs' repositories (and ``repositories`` of bare restic beside them) at every site."""
+
+    for host in p.hosts_with("repository"):
+        folders = {f"{layout.volume(p, host.name).path}/{job.client}/{name}" for job in jobs for name in (job.name, *repositories)}
+        with connect(host) as machine:
+            execute.run_remote(machine, Command(("rm", "-rf", "--", *sorted(folders))))
+            execute.run_remote(machine, Command(("systemctl", "restart", "restic-rest-server")))
 
 
 @contextmanager

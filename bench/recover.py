@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> dict:
             def recover() -> float:
                 started = time.perf_counter()
                 the_plan = recoveries.plan(inventory, lost="city", jobs=(JOB,), progress=Recorder())
-                record, _ = recoveries.run(inventory, the_plan, restore=restores.restore, progress=Recorder())
+                record, _ = recoveries.run(inventory, the_plan, restore=restores.restore, restore_lun=restores.restore_lun,
+                                                progress=Recorder())
                 elapsed = time.perf_counter() - started
                 assert record.verdict == "recovered", record.jobs
                 execute.run_remote(standby, Command(("rm", "-rf", DATA, recoveries.RECOVERED_DIR)))

@@ -90,8 +90,13 @@ def init(repo: Repository) -> Invocation:
     return _invocation(repo, "init")
 
 
-def backup(repo: Repository, paths: list[str], *, tags: list[str], host: str, exclude: list[str] = ()) -> Invocation:
+def backup(repo: Repository, paths: list[str], *, tags: list[str], host: str, exclude: list[str] = (),
+           stdin_filename: str | None = None) -> Invocation:
+    """``restic backup`` of ``paths`` (or, with ``stdin_filename``, of standard input under that name)."""
+
     args = ["backup", "--host", host]
+    if stdin_filename:
+        args += ["--stdin", "--stdin-filename", stdin_filename]
     for tag in tags:
         args += ["--tag", tag]
     for pattern in exclude:

@@ -66,7 +66,8 @@ def run(inventory_path, lost, mapping, jobs, yes) -> None:
         click.get_current_context().exit(the_plan.exit_code)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        record, path = orchestrator.run(inventory_path, the_plan, restore=restores.restore, progress=console_progress())
+        record, path = orchestrator.run(inventory_path, the_plan, restore=restores.restore,
+                                           restore_lun=restores.restore_lun, progress=console_progress())
     finally:
         signal.signal(signal.SIGTERM, previous)
     table = Table(title=f"recovery of {lost}: {record.verdict}", title_justify="left")

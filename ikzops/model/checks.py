@@ -23,6 +23,7 @@ from ikzops.model.schema import (
     NAME_PATTERN,
     PARTNERSHIP_KEYS,
     ROLES,
+    RUN_KEYS,
     HostSpec,
     JobSpec,
     LunSpec,
@@ -135,7 +136,7 @@ def _partnership_data(raw: RawInventory, out: _Collector) -> dict[str, Any]:
                 )
     for host in raw.hosts.values():
         for key in host.data:
-            if key.startswith("ikz_") and key not in PARTNERSHIP_KEYS + HOST_KEYS:
+            if key.startswith("ikz_") and key not in PARTNERSHIP_KEYS + HOST_KEYS + RUN_KEYS:
                 out.add(("hosts", host.name, key), "unknown ikzops key (typo?)")
     return shared
 

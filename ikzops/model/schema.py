@@ -36,6 +36,8 @@ IQN_BASE = "iqn.2026-11.org.ikzops"
 
 PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring", "ikz_iqn_base")
 HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby")
+#: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``)
+RUN_KEYS = ("ikz_allow_destroy",)
 ROLES = ("storage", "repository", "client", "monitor")
 
 

@@ -47,6 +47,8 @@ class PlannedJob:
     rpo_seconds: float
     priority: int
     databases: list[str]
+    #: a LUN job: its LUNs, each restored onto ``target_host`` and served there (restore --lun)
+    luns: list[str] = field(default_factory=list)
     target_host: str | None = None
     #: "" restores to the original paths; else below this directory
     target_dir: str = ""
@@ -102,9 +104,35 @@ def parse_map(p: Partnership, pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
+def choose_storage(p: Partnership, job: Job, lost: str, mapping: dict[str, str], entry: PlannedJob) -> None:
+    """The storage host a lost LUN job's LUNs are served from: ``--map``, else one at the site of
+    the LUNs' partner, else any surviving one with a file pool."""
+
+    if job.client in mapping:
+        host = p.hosts[mapping[job.client]]
+        if host.site == lost or not any(pool.backing == "file" for pool in host.pools.values()):
+            entry.problems.append(f"--map {job.client}={host.name}: name a storage host with a file pool outside {lost}")
+            return
+        entry.target_host, entry.target_reason = host.name, "--map"
+        return
+    partners = {p.luns[lun].partner for lun in job.luns}
+    candidates = [h for h in p.hosts_with("storage") if h.site != lost and any(s.backing == "file" for s in h.pools.values())]
+    candidates.sort(key=lambda h: (h.site not in partners, h.name))
+    if not candidates:
+        entry.problems.append(f"no storage host with a file pool outside {lost} to serve {', '.join(job.luns)}: "
+                              f"give --map {job.client}=HOST")
+        return
+    entry.target_host = candidates[0].name
+    entry.target_reason = ("storage host of the LUNs' partner site" if candidates[0].site in partners
+                           else "a surviving storage host")
+
+
 def choose_target(p: Partnership, job: Job, lost: str, mapping: dict[str, str], entry: PlannedJob) -> None:
     """The host (and directory, and database names) a lost job is restored onto."""
 
+    if job.luns:
+        choose_storage(p, job, lost, mapping, entry)
+        return
     host = mapping.get(job.client) or p.hosts[job.client].standby
     if host is None:
         entry.problems.append(f"no host to restore onto: name `ikz_standby` for {job.client} in the inventory, "
@@ -212,6 +240,10 @@ def _estimate(history: list[dict], entry: PlannedJob) -> None:
 def _commands(inventory: str, entry: PlannedJob) -> None:
     if not entry.ready:
         return
+    if entry.luns:
+        entry.commands += [f"ikzops restore -i {inventory} --lun {lun} --from {entry.from_site} --snapshot {entry.run} "
+                           f"--to {entry.target_host}" for lun in entry.luns]
+        return
     base = f"ikzops restore -i {inventory} --job {entry.job} --from {entry.from_site} --snapshot {entry.run}"
     to = f"{entry.target_host}:{entry.target_dir}" if entry.target_dir else entry.target_host
     entry.commands.append(f"{base} --to {to}")
@@ -232,7 +264,7 @@ def plan(inventory: str, *, lost: str, mapping: tuple[str, ...] = (), jobs: tupl
         hook = job.spec.hooks.postgresql
         entry = PlannedJob(job=job.name, client=job.client, home_site=job.site, rto_seconds=job.spec.rto.total_seconds(),
                            rpo_seconds=job.spec.rpo.total_seconds(), priority=job.spec.priority,
-                           databases=list(hook.databases) if hook else [])
+                           databases=list(hook.databases) if hook else [], luns=list(job.luns))
         with progress.step(f"plan {job.name}") as step:
             _sources(p, job, lost, entry)
             choose_target(p, job, lost, targets, entry)
@@ -278,9 +310,10 @@ class RecoveryRecord:
         return ExitCode.OK if self.verdict == "recovered" else ExitCode.FINDING
 
 
-def run(inventory: str, the_plan: RecoveryPlan, *, restore, progress: Progress) -> tuple[RecoveryRecord, Path]:
-    """Every ready job of ``the_plan`` in its order through ``restore`` (the restore
-    orchestrator's function), past failures; the recovery record."""
+def run(inventory: str, the_plan: RecoveryPlan, *, restore, restore_lun, progress: Progress) -> tuple[RecoveryRecord, Path]:
+    """Every ready job of ``the_plan`` in its order through ``restore`` (``restore_lun`` for
+    each LUN of a LUN job: the restore orchestrator's functions), past failures; the
+    recovery record."""
 
     now = datetime.now(UTC)
     record = RecoveryRecord(id=f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}", partnership=the_plan.partnership,
@@ -297,11 +330,17 @@ def run(inventory: str, the_plan: RecoveryPlan, *, restore, progress: Progress) 
         started = time.monotonic()
         to = f"{entry.target_host}:{entry.target_dir}" if entry.target_dir else entry.target_host
         steps = [{}] + [{"database": db, "as_name": name} for db, name in entry.database_names.items()]
+        if entry.luns:
+            steps = [{"lun": lun} for lun in entry.luns]
         verdicts = []
         for step in steps:
             try:
-                result, _ = restore(inventory, job=entry.job, to=to if not step else entry.target_host,
-                                    from_site=entry.from_site, snapshot=entry.snapshot, progress=progress, **step)
+                if "lun" in step:
+                    result, _ = restore_lun(inventory, lun=step["lun"], to=entry.target_host, from_site=entry.from_site,
+                                            snapshot=entry.snapshot, progress=progress)
+                else:
+                    result, _ = restore(inventory, job=entry.job, to=to if not step else entry.target_host,
+                                        from_site=entry.from_site, snapshot=entry.snapshot, progress=progress, **step)
             except IkzopsError as exc:
                 verdicts.append("failed")
                 done.reasons.append(exc.message)

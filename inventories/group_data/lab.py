@@ -56,8 +56,10 @@ ikz_jobs = {
     # servers) imaged on city-san, to both sites ...
     "city-san-luns": {
         "pool": "city-san/san",
-        "schedule": "daily",
-        "rpo": "25h",
+        # hourly: the lab's tests back the LUNs up many times a day, which a daily schedule
+        # would call a flood
+        "schedule": "hourly",
+        "rpo": "2h",
         "rto": "1h",
         "destinations": ["district"],
         "give_up_after": "15s",
@@ -65,8 +67,8 @@ ikz_jobs = {
     # ... and one LUN by name
     "district-archive-lun": {
         "luns": ["district-archive"],
-        "schedule": "daily",
-        "rpo": "25h",
+        "schedule": "hourly",
+        "rpo": "2h",
         "rto": "2h",
         "destinations": ["city"],
         "give_up_after": "15s",

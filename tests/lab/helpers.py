@@ -12,6 +12,8 @@ import testinfra
 from ikzops import execute, layout
 from ikzops.execute import Result
 from ikzops.runners.ssh import connect
+from ikzops.san.targets import chap_user, target_iqn, targets_for
+from ikzops.secrets.store import SecretStore
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = str(ROOT / "inventories/lab.py")
@@ -134,3 +136,40 @@ def largest_indexed_pack(p, job: str, site: str) -> tuple[int, str]:
               f"while read id; do stat -c '%s %n' {where.path}/data/*/$id; done | sort -n | tail -1")
     size, path = on_host(p, where.host, script).stdout.split()
     return int(size), path
+
+
+ISCSI_WRITE = (Path(__file__).parent / "iscsi_write.py").read_text()
+
+
+def on_lun(p, client: str, lun_name: str, script: str, *, served_by: str | None = None) -> str:
+    """``script`` on ``client`` with a session's facts of LUN ``lun_name`` in its environment
+    ($PORTAL $IQN $LUN $INITIATOR $URL; the partner's CHAP credentials from a 0600 file, as
+    libiscsi reads them): the LUN's own target, at its host or at ``served_by``."""
+
+    lun = p.luns[lun_name]
+    number = next(entry.number for t in targets_for(p, lun.host) for entry in t.luns if entry.name == lun_name)
+    portal, iqn = p.hosts[served_by or lun.host].address, target_iqn(p, lun.partner, lun.host)
+    secret = SecretStore(p.name).get_or_create("chap", lun.partner)
+    env = (f"export LIBISCSI_CHAP_USERNAME={shlex.quote(chap_user(p, lun.partner))}\n"
+           f"export LIBISCSI_CHAP_PASSWORD={shlex.quote(secret)}\n"
+           f"PORTAL={portal} IQN={iqn} LUN={number} INITIATOR={lun.initiators[0]} URL=iscsi://{portal}/{iqn}/{number}\n")
+    path = f"/root/.lun-{uuid.uuid4().hex}"
+    sh(p, client, f"umask 077 && cat > {path}", stdin=env)
+    sh(p, client, "cat > /root/iscsi_write.py", stdin=ISCSI_WRITE)
+    try:
+        return sh(p, client, f". {path} && {script}")
+    finally:
+        sh(p, client, f"rm -f {path}")
+
+
+def lun_md5(p, client: str, lun_name: str, *, served_by: str | None = None) -> str:
+    """The md5 of the whole LUN as an initiator reads it (libiscsi's iscsi-md5sum)."""
+
+    return on_lun(p, client, lun_name, 'iscsi-md5sum -i "$INITIATOR" "$URL"', served_by=served_by).split()[-1]
+
+
+def lun_write(p, client: str, lun_name: str, offset: int, size: int) -> None:
+    """``size`` random bytes written at ``offset`` through iSCSI (a userspace initiator)."""
+
+    on_lun(p, client, lun_name, f'head -c {size} /dev/urandom | '
+                                f'python3 /root/iscsi_write.py "$PORTAL" "$IQN" "$LUN" "$INITIATOR" {offset}')

@@ -4,8 +4,10 @@ district restores the city's jobs; the city is rebuilt and reseeded.
 Stages, each timed (the README quotes ``.state/reports/site-loss-times.json``):
 stop every city container and delete the secret store (and the drill records) as if they
 burnt; recover the store from the district with the recovery sheet; ``recover plan``;
-``recover run`` onto the district's standby (files and the housing database, same rows);
-rebuild the city (containers removed with their repository data, ``lab up``, ``deploy``);
+``recover run`` onto the district's standby (files and the housing database, same rows) and
+the city-san's LUNs onto the district's storage host (the district's initiator reads the same
+bytes through the same IQN and CHAP account); rebuild the city (containers removed with
+their repository data, ``lab up``, ``deploy --allow-destroy``: the admins fail the LUNs back);
 ``reseed``; ``verify`` without a gap; a drill from the rebuilt city. The lab's own SSH key
 (``.state/lab``) stands for the administrators' personal SSH access and is kept.
 """
@@ -30,10 +32,12 @@ from ikzops.progress import Recorder
 from ikzops.secrets import sealed
 from ikzops.secrets.store import SecretStore
 from ikzops.state import state_root, write_file
-from tests.lab.helpers import LAB, sh
+from tests.lab.helpers import LAB, lun_md5, lun_write, sh
 
 ROWS = "runuser -u postgres -- psql -qtA -d {db} -c 'SELECT count(*), sum(amount) FROM claims'"
 SUMS = "cd {root} && find . -type f -print0 | sort -z | xargs -0 sha256sum"
+#: the district's file server LUN, served by city-san
+LUN = "district-fileserver"
 
 
 def ikzops(*args: str, stdin: str | None = None):
@@ -49,6 +53,8 @@ def test_losing_the_city_with_the_control_hosts_secrets_loses_nothing(deployed_l
     made = ikzops("secrets", "recovery-key", "--force")
     sheet = next(line for line in made.stdout.splitlines() if line.startswith(sealed.SHEET_PREFIX))
     assert not deploys.deploy(LAB).errors  # deposits the store sealed to that key
+    lun_write(p, "district-app", LUN, 64 << 20, 4 << 20)
+    lun_before = lun_md5(p, "district-app", LUN)
     assert backups.exit_code(backups.backup(LAB, (), Recorder())) == ExitCode.OK
     files_before = sh(p, "city-app", SUMS.format(root="/srv/data"))
     rows_before = sh(p, "city-app", ROWS.format(db="housing"))
@@ -72,7 +78,7 @@ def test_losing_the_city_with_the_control_hosts_secrets_loses_nothing(deployed_l
         planned = ikzops("recover", "plan", "--lost", "city", "--json")
         times["recover plan --lost city"] = round(time.monotonic() - clock, 1)
         assert planned.exit_code == 0, planned.output
-        assert [j["job"] for j in json.loads(planned.stdout)["jobs"]] == ["city-files", "city-db"]
+        assert [j["job"] for j in json.loads(planned.stdout)["jobs"]] == ["city-files", "city-db", "city-san-luns"]
 
         clock = time.monotonic()
         ran = ikzops("recover", "run", "--lost", "city", "--yes")
@@ -80,12 +86,14 @@ def test_losing_the_city_with_the_control_hosts_secrets_loses_nothing(deployed_l
         assert ran.exit_code == 0, ran.output
         assert sh(p, "district-app", SUMS.format(root="/srv/ikzops-recovered/city-files/srv/data")) == files_before
         assert sh(p, "district-app", ROWS.format(db="housing")) == rows_before
+        assert lun_md5(p, "district-app", LUN, served_by="district-san") == lun_before
 
         # the rebuild: new containers, empty repositories
         clock = time.monotonic()
         subprocess.run(["docker", "rm", "-f", *city], check=True, capture_output=True)
         manager.up(Recorder())
-        assert not deploys.deploy(LAB).errors
+        # the rebuilt city-san serves its LUNs again; their restored copies at the district go
+        assert not deploys.deploy(LAB, allow_destroy=True).errors
         times["rebuild the city (lab up + deploy)"] = round(time.monotonic() - clock, 1)
         assert sh(p, "city-san", "ls /srv/ikzops/repositories | wc -l").strip() == "0"
 
@@ -109,6 +117,6 @@ def test_losing_the_city_with_the_control_hosts_secrets_loses_nothing(deployed_l
         if not store.exists():
             shutil.copytree(kept / "store", store)
         manager.up(Recorder())
-        deploys.deploy(LAB)
+        deploys.deploy(LAB, allow_destroy=True)
         seed(Recorder(), LAB)
         sh(p, "district-app", "rm -rf /srv/ikzops-recovered; runuser -u postgres -- dropdb --if-exists housing")
