@@ -27,13 +27,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from . import lun_image
 from .catch_up import catch_up, expect_catch_up, settle_catch_up
 from .destinations import DestinationResult, backup_to
 from .execute import log
 from .fileio import write_atomic
 from .hooks import dump_postgresql, run_hooks
 from .job_config import JobConfig
-from . import lun_image
 from .manifest import write_entries, write_manifest
 from .metrics import write_textfile
 from .watchdog import STOP

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ikzops.model.partnership import Host, Partnership
 
+
 @dataclass(frozen=True)
 class Lun:
     number: int
