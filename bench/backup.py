@@ -15,9 +15,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, lab_inventory_with, lab_up, remote_python, remove_jobs, save
-from ikzops import layout
-from ikzops.agent import restic
+from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, bare_backup, lab_inventory_with, lab_up, remote_python, remove_jobs, save
 from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import backup as backups
@@ -27,19 +25,6 @@ from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 
 DATA = "/srv/bench"
-
-
-def bare_backup(machine, p, job, tag: str) -> None:
-    """Two restic backups in parallel, like the job does, to repositories of their own."""
-
-    scripts = []
-    for destination in layout.destinations(p, job):
-        repo = layout.client_repository(job, destination)
-        repo = restic.Repository(**{**repo.__dict__, "url": repo.url.replace(f"/{job.name}", f"/bare-{tag}")})
-        init = runner.remote_command(restic.init(repo)).argv[2]
-        backup = runner.remote_command(restic.backup(repo, [DATA], tags=["bare"], host=job.client)).argv[2]
-        scripts.append(f"( ({init}) >/dev/null 2>&1; {backup} > /dev/null )")
-    runner.execute.run_remote(machine, runner.Command(("sh", "-c", " & ".join(scripts) + " & wait")))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -74,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
 
                 def bare_run(job=job, i=i) -> float:
                     started = time.perf_counter()
-                    bare_backup(machine, p, job, f"{tag}-{i}")
+                    bare_backup(machine, p, job, f"{tag}-{i}", [DATA])
                     return time.perf_counter() - started
 
                 order = [("ikzops", ikzops_run), ("bare", bare_run)]

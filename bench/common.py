@@ -143,6 +143,21 @@ def drop_repositories(p, jobs: list, repositories: list[str] = ()) -> None:
             execute.run_remote(machine, Command(("systemctl", "restart", "restic-rest-server")))
 
 
+def bare_backup(machine, p, job, tag: str, paths: list[str], *, stdin_from: str | None = None) -> None:
+    """Two ``restic backup`` in parallel, like the job does, to repositories of their own
+    (``bare-<tag>``): of ``paths``, or of the file ``stdin_from`` read as standard input."""
+
+    scripts = []
+    for destination in layout.destinations(p, job):
+        repo = layout.client_repository(job, destination)
+        repo = restic.Repository(**{**repo.__dict__, "url": repo.url.replace(f"/{job.name}", f"/bare-{tag}")})
+        init = runner.remote_command(restic.init(repo)).argv[2]
+        name = stdin_from.rsplit("/", 1)[-1] if stdin_from else None
+        backup = runner.remote_command(restic.backup(repo, paths, tags=["bare"], host=job.client, stdin_filename=name)).argv[2]
+        scripts.append(f"( ({init}) >/dev/null 2>&1; {backup}{f' < {stdin_from}' if stdin_from else ''} > /dev/null )")
+    execute.run_remote(machine, Command(("sh", "-c", " & ".join(scripts) + " & wait")))
+
+
 @contextmanager
 def job_with_data(name: str, data: str, size: int, seed: str):
     """A benchmark job on city-app (to both sites) over ``size`` bytes of generated data,

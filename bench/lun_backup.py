@@ -1,6 +1,6 @@
 """LUN backup benchmark: an ikzops LUN job vs bare ``restic backup --stdin`` of the same image.
 
-A LUN of ``--size`` (random data, written into its backing file) on city-san, imaged and
+A LUN of ``--size`` (random data, written into its backing file) on district-san, imaged and
 backed up by its LUN job (target paused for the copy, image hashed while copied, manifest,
 two destinations in parallel) against two bare ``restic backup --stdin`` of the backing file
 to repositories of their own, in parallel, from the same host; fresh repositories for every
@@ -17,9 +17,8 @@ import json
 import statistics
 import time
 
-from bench.common import LAB, arguments, drop_repositories, lab_inventory_with, lab_up, remote_python, remove_jobs, save
+from bench.common import LAB, arguments, bare_backup, drop_repositories, lab_inventory_with, lab_up, remote_python, remove_jobs, save
 from ikzops import layout
-from ikzops.agent import restic
 from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import backup as backups
@@ -28,7 +27,8 @@ from ikzops.progress import Recorder
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 
-HOST = "city-san"
+#: district-san: its pool has room, and no pool job there takes the benchmark's LUN in
+HOST = "district-san"
 #: sorts after the lab's LUNs: their LUN numbers stay while it exists
 LUN = "x-bench-lun"
 MIB = 1 << 20
@@ -47,19 +47,6 @@ print(len(chosen) << 20)
 '''
 
 
-def bare_backup(machine, p, job, image: str, tag: str) -> None:
-    """Two ``restic backup --stdin`` of the image in parallel, like the job's two destinations."""
-
-    scripts = []
-    for destination in layout.destinations(p, job):
-        repo = layout.client_repository(job, destination)
-        repo = restic.Repository(**{**repo.__dict__, "url": repo.url.replace(f"/{job.name}", f"/bare-{tag}")})
-        init = runner.remote_command(restic.init(repo)).argv[2]
-        backup = runner.remote_command(restic.backup(repo, [], tags=["bare"], host=HOST, stdin_filename=f"{LUN}.img")).argv[2]
-        scripts.append(f"( ({init}) >/dev/null 2>&1; {backup} < {image} > /dev/null )")
-    runner.execute.run_remote(machine, runner.Command(("sh", "-c", " & ".join(scripts) + " & wait")))
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", default="1G", help="size of the LUN (default 1G)")
@@ -70,8 +57,9 @@ def main(argv: list[str] | None = None) -> dict:
     tag = time.strftime("%Y%m%d%H%M%S")
     name = f"bench-lun-{tag[-6:]}"
     inventory = str(lab_inventory_with(
-        {name: {"luns": [LUN], "schedule": "daily", "rpo": "2d", "rto": "1h", "destinations": ["district"]}},
-        {LUN: {"partner": "city", "host": HOST, "pool": "san", "size": args.size, "initiators": ["iqn.2026-11.lab.ikzops:city-app"]}},
+        {name: {"luns": [LUN], "schedule": "daily", "rpo": "2d", "rto": "1h", "destinations": ["city"]}},
+        {LUN: {"partner": "district", "host": HOST, "pool": "san", "size": args.size,
+               "initiators": ["iqn.2026-11.lab.ikzops:district-app"]}},
     ))
     p = load(inventory)
     job = p.jobs[name]
@@ -95,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
 
                 def bare_run(i=i) -> float:
                     started = time.perf_counter()
-                    bare_backup(machine, p, job, image, f"{tag}-{i}")
+                    bare_backup(machine, p, job, f"{tag}-{i}", [], stdin_from=image)
                     return time.perf_counter() - started
 
                 order = [("ikzops", ikzops_run), ("bare", bare_run)]

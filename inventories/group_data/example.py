@@ -23,3 +23,7 @@ ikz_luns = {
     "city-vmstore": {"partner": "city", "host": "city-san", "pool": "ssd", "size": "8T",
                      "initiators": ["iqn.2026-11.de.example.city:esx01"]},
 }
+ikz_jobs["city-vmstore"] = {              # the LUN's contents: an LVM snapshot imaged nightly
+    "luns": ["city-vmstore"], "schedule": "daily", "rpo": "26h", "rto": "12h",
+    "destinations": ["district"],
+}
