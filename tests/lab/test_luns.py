@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -13,7 +15,7 @@ from ikzops import layout
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
 from ikzops.san import failover
-from tests.lab.helpers import LAB, ROOT, lun_md5, lun_write, sh
+from tests.lab.helpers import LAB, ROOT, lun_md5, lun_write, on_lun, sh
 
 JOB = "city-san-luns"
 LUN = "district-fileserver"
@@ -89,3 +91,29 @@ def test_restore_lun_refuses_a_host_that_holds_the_file_already(deployed_lab, p,
     done = ikzops("restore", "-i", LAB, "--lun", LUN, "--to", "district-san")
     assert done.returncode == 2 and "exists" in done.stderr, done.stderr
     assert sh(p, "district-san", f"stat -c %s {device}").strip() == "0"
+
+
+def test_while_a_target_is_paused_for_an_image_no_write_of_a_logged_in_initiator_lands(deployed_lab, p):
+    """What makes the lab's images consistent: tgt holds a session's commands while its target
+    is offline (what ``lun_image.paused`` sets for the copy), they land only after ``ready``."""
+
+    device, iqn = layout.lun_source(p, LUN)["device"], layout.lun_source(p, LUN)["iqn"]
+    tid = sh(p, "city-san", f"tgtadm --lld iscsi --mode target --op show | sed -n 's/^Target \\([0-9]*\\): {iqn}$/\\1/p'").strip()
+    state = f"tgtadm --lld iscsi --mode target --op update --tid {tid} --name state --value"
+    region = f"dd if={device} bs=1M count=1 skip=200 status=none | md5sum"
+    before = sh(p, "city-san", region)
+    done: dict = {}
+    # logged in at once, the data follows four seconds later: by then the target is offline
+    writer = threading.Thread(target=lambda: done.update(out=on_lun(
+        p, "district-app", LUN, '(sleep 4; head -c 1048576 /dev/urandom) | '
+                                f'python3 /root/iscsi_write.py "$PORTAL" "$IQN" "$LUN" "$INITIATOR" {200 * MIB} 2>&1; true')))
+    writer.start()
+    time.sleep(1.5)
+    sh(p, "city-san", f"{state} offline")
+    try:
+        time.sleep(8)
+        assert sh(p, "city-san", region) == before and writer.is_alive()
+    finally:
+        sh(p, "city-san", f"{state} ready")
+    writer.join(60)
+    assert not writer.is_alive(), "the initiator never got an answer after the target was ready again"
