@@ -36,6 +36,12 @@ CAPACITY_FILE = "/etc/ikzops/capacity.json"
 RESTIC_CACHE = "/var/cache/ikzops/restic"
 VERIFY_STATE = "/var/lib/ikzops/verify"
 DRILL_SCRATCH = "/var/tmp"
+#: on monitors: Prometheus' ikzops files (config candidates, rules, CA, the monitoring password)
+MONITORING_DIR = "/etc/prometheus/ikzops"
+MONITOR_PASSWORD = f"{MONITORING_DIR}/monitor.password"
+#: on every host: the TLS certificate, key and web config of node_exporter (and on monitors
+#: Prometheus and Alertmanager), readable by Debian's ``prometheus`` user all three run as
+MONITORING_WEB_DIR = "/etc/prometheus/ikzops-web"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ def prometheus_values(p: Partnership, host: str) -> dict:
         "repository_targets": p.hosts_with("repository"),
         "monitor_targets": p.hosts_with("monitor"),
         "metrics_user": credentials.METRICS_USER,
+        "monitor_user": credentials.MONITOR_USER,
+        "monitor_password": layout.MONITOR_PASSWORD,
         "rest_port": layout.REST_PORT,
     }
 

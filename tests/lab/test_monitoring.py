@@ -15,6 +15,8 @@ from ikzops.monitoring.config import rules_values
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
+from ikzops.secrets import credentials
+from ikzops.secrets.store import SecretStore
 from tests.lab.helpers import LAB, ROOT, on_host, sh, wait_for
 
 
@@ -26,9 +28,22 @@ def deployed(deployed_lab):
 
 
 
+def api(p, monitor: str, path: str, port: int = 9090) -> dict:
+    """A monitor's own API, as the monitor reaches it: TLS with the partnership CA, and the
+    monitoring account (curl reads the password from its config on stdin, not argv)."""
+
+    config = f'user = "{credentials.MONITOR_USER}:{credentials.monitor_password(SecretStore(p.name))}"'
+    out = sh(p, monitor, f"curl -sf -K - --cacert {layout.MONITORING_DIR}/ca.crt "
+                         f"--resolve {monitor}:{port}:127.0.0.1 https://{monitor}:{port}{path}", stdin=config)
+    return json.loads(out)
+
+
 def alerts(p, monitor: str) -> list[dict]:
-    out = sh(p, monitor, "curl -s localhost:9090/api/v1/alerts")
-    return json.loads(out)["data"]["alerts"]
+    return api(p, monitor, "/api/v1/alerts")["data"]["alerts"]
+
+
+def targets(p, monitor: str) -> list[dict]:
+    return api(p, monitor, "/api/v1/targets")["data"]["activeTargets"]
 
 
 def test_second_full_deploy_changes_nothing(deployed):
@@ -37,16 +52,14 @@ def test_second_full_deploy_changes_nothing(deployed):
 
 def test_every_monitor_scrapes_every_host_of_every_site(deployed, p):
     for monitor in p.hosts_with("monitor"):
-        targets = json.loads(sh(p, monitor.name, "curl -s localhost:9090/api/v1/targets"))["data"]["activeTargets"]
-        nodes = {t["labels"]["instance"]: t for t in targets if t["labels"]["job"] == "node"}
+        found = targets(p, monitor.name)
+        nodes = {t["labels"]["instance"]: t for t in found if t["labels"]["job"] == "node"}
         assert set(nodes) == set(p.hosts)
         assert {t["labels"]["site"] for t in nodes.values()} == set(p.sites)
-        repos = [t for t in targets if t["labels"]["job"] == "rest-server"]
+        repos = [t for t in found if t["labels"]["job"] == "rest-server"]
         assert len(repos) == len(p.hosts_with("repository"))
-        up = wait_for(lambda name=monitor.name: all(
-            t["health"] == "up" for t in json.loads(sh(p, name, "curl -s localhost:9090/api/v1/targets"))["data"]["activeTargets"]
-        ), 30)
-        assert up, targets
+        up = wait_for(lambda name=monitor.name: all(t["health"] == "up" for t in targets(p, name)), 30)
+        assert up, targets(p, monitor.name)
 
 
 def test_promtool_accepts_the_deployed_config_and_rules(deployed, p):
@@ -118,3 +131,43 @@ def test_site_down_is_seen_from_the_other_site(deployed, p):
     finally:
         subprocess.run(["docker", "start", *lost], check=True, capture_output=True)
         manager.up(Recorder())
+
+
+def _as_client(p, path: str, *, port: int, target: str, method: str = "GET", config: str = "") -> str:
+    """The HTTP status a client host (city-app) gets from ``target``'s monitoring endpoint."""
+
+    data = "-X POST -H 'Content-Type: application/json' -d '{}'" if method == "POST" else ""
+    return sh(p, "city-app", f"curl -s -o /dev/null -w '%{{http_code}}' -K - {data} --cacert {layout.CA_FILE} "
+                             f"https://{p.hosts[target].address}:{port}{path}", stdin=config, check=False)
+
+
+@pytest.mark.fault("attack")
+def test_a_client_reads_no_hosts_metrics_without_the_monitoring_account(deployed, p):
+    assert _as_client(p, "/metrics", port=9100, target="district-san") == "401"
+    wrong = f'user = "{credentials.MONITOR_USER}:not-the-password"'
+    assert _as_client(p, "/metrics", port=9100, target="district-san", config=wrong) == "401"
+    assert _as_client(p, "/api/v1/query?query=up", port=9090, target="city-mon") == "401"
+    plain = sh(p, "city-app", f"curl -s -o /dev/null -w '%{{http_code}}' http://{p.hosts['district-san'].address}:9100/metrics",
+               check=False)
+    assert plain in ("400", "000"), plain  # plain HTTP gets no metrics
+
+
+@pytest.mark.fault("attack")
+def test_a_client_cannot_create_a_silence_nor_reach_alertmanagers_gossip(deployed, p):
+    assert _as_client(p, "/api/v2/silences", port=9093, target="city-mon", method="POST") == "401"
+    gossip = sh(p, "city-app", f"timeout 3 bash -c '</dev/tcp/{p.hosts['city-mon'].address}/9094' && echo open || echo closed",
+                check=False)
+    assert gossip.strip() == "closed"
+
+
+def test_on_call_silences_on_a_monitor_with_the_readme_line(deployed, p):
+    """The README's amtool line, as it stands, on city-mon: a silence made and expired again."""
+
+    readme = (ROOT / "README.md").read_text()
+    line = next(row for row in readme.splitlines() if row.strip().startswith("amtool --alertmanager.url="))
+    made = on_host(p, "city-mon", line.strip(), check=False)
+    assert made.returncode == 0, made.stderr
+    silence_id = made.stdout.strip()
+    assert [s["id"] for s in api(p, "city-mon", "/api/v2/silences", port=9093) if s["status"]["state"] == "active"] == [silence_id]
+    expire = line.strip().split(" silence add ")[0] + f" silence expire {silence_id}"
+    assert on_host(p, "city-mon", expire, check=False).returncode == 0

@@ -107,3 +107,10 @@ def test_restore_server_refuses_tls_below_1_2(p, backed_up, permissive_server):
         port = int(served.url.rsplit(":", 1)[1].strip("/"))
         agreed = {v: handshake(host.address, port, v) for v in VERSIONS}
     assert agreed == {"1.0": None, "1.1": None, "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
+
+
+@pytest.mark.parametrize(("host", "port"), [("district-san", 9100), ("city-mon", 9090), ("city-mon", 9093)],
+                         ids=["node_exporter", "prometheus", "alertmanager"])
+def test_monitoring_endpoints_refuse_tls_below_1_2(p, backed_up, permissive_server, host, port):
+    agreed = {v: handshake(p.hosts[host].address, port, v) for v in VERSIONS}
+    assert agreed == {"1.0": None, "1.1": None, "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
