@@ -113,12 +113,13 @@ def test_dry_run_lists_a_grown_lun_and_leaves_the_host_alone(deployed, hosts, tm
 
 @pytest.mark.fault("bad-input")
 def test_removing_a_lun_from_the_model_is_refused_and_keeps_its_data(deployed, hosts, tmp_path, lab_state_env):
-    inventory = lab_inventory_copy(tmp_path, drop_lun="district-archive")
+    # district-fileserver: city-san's pool job backs up what is left of the pool
+    inventory = lab_inventory_copy(tmp_path, drop_lun="district-fileserver")
     result = CliRunner().invoke(cli, ["deploy", "-i", str(inventory), "--only", "storage"])
     assert result.exit_code == 2
-    assert "district-archive" in result.output and "--allow-destroy" in result.output
+    assert "district-fileserver" in result.output and "--allow-destroy" in result.output
     assert "Traceback" not in result.output
-    assert hosts["district-san"].file("/srv/ikzops/san/district-archive.img").exists
+    assert hosts["city-san"].file("/srv/ikzops/san/district-fileserver.img").exists
 
 
 @pytest.mark.fault("bad-input")
@@ -137,7 +138,8 @@ def test_capacity_plan_records_each_partners_reservation(deployed, partnership, 
     import json
 
     plan = json.loads(hosts["district-san"].file("/etc/ikzops/capacity.json").content_string)
-    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "clients": ["city-app"]}
+    # city-san is a client too: its LUN job sends the city's LUN images there
+    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "clients": ["city-app", "city-san"]}
     assert plan["size_bytes"] == 8 << 30
 
 
