@@ -25,7 +25,7 @@ import json, resource, sys, time
 from ikzops import templates
 from ikzops import layout
 from ikzops.model.loader import load
-from ikzops.model.units import format_duration
+from ikzops.deploys.jobs import unit_values
 from ikzops.monitoring.config import prometheus_values, rules_values
 from ikzops.layout import capacity_plan
 from ikzops.san.targets import targets_for
@@ -45,8 +45,7 @@ for host in p.hosts.values():
         rendered += 2
     for job in p.jobs_of_client(host.name):
         layout.job_config(p, job).to_json()
-        values = dict(job=job.name, client=job.client, site=job.site, destinations=list(job.destinations),
-                      postgresql=False, agent_dir="/x", schedule=job.spec.schedule, rpo=format_duration(job.spec.rpo), jitter=60)
+        values = unit_values(p, job)
         templates.render("backup/ikzops-backup.service.j2", **values)
         templates.render("backup/ikzops-backup.timer.j2", **values)
         rendered += 3

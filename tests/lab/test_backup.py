@@ -283,8 +283,8 @@ def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, 
 def test_before_and_after_hooks_run_around_the_backup(p, runs, machines, tmp_path, monkeypatch):
     monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
     hooked = lab_inventory_copy(tmp_path, replace={
-        '"destinations": ["city"],\n        "give_up_after": "15s",\n    },':
-            '"destinations": ["city"],\n        "give_up_after": "15s",\n'
+        '"rto": "30m",\n        "destinations": ["city"],\n        "give_up_after": "15s",\n    },':
+            '"rto": "30m",\n        "destinations": ["city"],\n        "give_up_after": "15s",\n'
             '        "hooks": {"before": ["date +%s%N > /srv/data/.before"], '
             '"after": ["test -f /srv/data/.before && touch /var/lib/ikzops/after-hook-ran"]},\n    },',
     })

@@ -42,12 +42,16 @@ def test_the_plan_puts_the_shortest_rto_first_and_names_the_standby(city_lost):
     result = ikzops("recover", "plan", "--lost", "city", "--json")
     assert result.exit_code == 0, result.output
     plan = json.loads(result.stdout)
-    assert [j["job"] for j in plan["jobs"]] == ["city-files", "city-db"]  # RTO 30 min before 1 h
+    # RTO 30 min before 1 h; of equal RTO and priority, by name: city-db, then the LUN job
+    assert [j["job"] for j in plan["jobs"]] == ["city-files", "city-db", "city-san-luns"]
     files = plan["jobs"][0]
     assert files["from_site"] == "district" and files["target_host"] == "district-app"
     assert files["target_dir"] == "/srv/ikzops-recovered/city-files"  # district-app's own /srv/data is never touched
     assert files["sites"]["city"] == "lost" and files["within_rpo"] is True
     assert any("--to district-app:/srv/ikzops-recovered/city-files" in c for c in files["commands"])
+    luns = plan["jobs"][2]  # city-san's LUNs go to the storage host of the partner site
+    assert luns["target_host"] == "district-san" and luns["luns"] == ["city-fileserver", "district-fileserver"]
+    assert [c.split(" --lun ")[1].split()[0] for c in luns["commands"]] == luns["luns"]
 
 
 def test_run_without_yes_changes_nothing(city_lost, p):
