@@ -348,7 +348,8 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
             data = command.stdin.encode() if isinstance(command.stdin, str) else command.stdin
             proc.stdin.write(data)
             proc.stdin.close()
-            stdout, stderr = proc.communicate()
+            stdout, stderr = (part.decode(errors="replace") if isinstance(part, bytes) else part
+                              for part in proc.communicate())
             returncode = proc.returncode
         else:
             returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)

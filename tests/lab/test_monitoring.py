@@ -138,7 +138,7 @@ def _as_client(p, path: str, *, port: int, target: str, method: str = "GET", con
 
     data = "-X POST -H 'Content-Type: application/json' -d '{}'" if method == "POST" else ""
     return sh(p, "city-app", f"curl -s -o /dev/null -w '%{{http_code}}' -K - {data} --cacert {layout.CA_FILE} "
-                             f"https://{p.hosts[target].address}:{port}{path}", stdin=config, check=False)
+                             f"https://{p.hosts[target].address}:{port}{path}", stdin=config or "# no credential\n", check=False)
 
 
 @pytest.mark.fault("attack")
