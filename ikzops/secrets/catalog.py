@@ -16,8 +16,9 @@ from ikzops.secrets.store import SecretStore
 
 def materialize(p: Partnership, store: SecretStore) -> None:
     pki.ca_certificate(store, p.name)
-    for host in p.hosts_with("repository"):
+    for host in p.hosts.values():  # rest-server, and node_exporter on every host
         pki.server_certificate(store, p.name, host.name, layout.server_names(host))
+    credentials.monitor_bcrypt(store)
     for user in sorted({job.client for job in p.jobs.values()} | {credentials.METRICS_USER}):
         credentials.htpasswd_line(store, user)
     for job in p.jobs.values():
