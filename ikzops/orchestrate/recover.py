@@ -33,6 +33,7 @@ from ikzops.model.partnership import Job, Partnership
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
+from ikzops.san import failover
 
 #: below this directory a standby gets a partner's job whose paths its own jobs use
 RECOVERED_DIR = "/srv/ikzops-recovered"
@@ -110,13 +111,13 @@ def choose_storage(p: Partnership, job: Job, lost: str, mapping: dict[str, str],
 
     if job.client in mapping:
         host = p.hosts[mapping[job.client]]
-        if host.site == lost or not any(pool.backing == "file" for pool in host.pools.values()):
+        if host.site == lost or not failover.file_pools(host):
             entry.problems.append(f"--map {job.client}={host.name}: name a storage host with a file pool outside {lost}")
             return
         entry.target_host, entry.target_reason = host.name, "--map"
         return
     partners = {p.luns[lun].partner for lun in job.luns}
-    candidates = [h for h in p.hosts_with("storage") if h.site != lost and any(s.backing == "file" for s in h.pools.values())]
+    candidates = [h for h in p.hosts_with("storage") if h.site != lost and failover.file_pools(h)]
     candidates.sort(key=lambda h: (h.site not in partners, h.name))
     if not candidates:
         entry.problems.append(f"no storage host with a file pool outside {lost} to serve {', '.join(job.luns)}: "

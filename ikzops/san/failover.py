@@ -18,14 +18,21 @@ import re
 from dataclasses import replace
 
 from ikzops.errors import ConfigError
-from ikzops.model.partnership import Partnership
+from ikzops.model.partnership import Host, Partnership
+from ikzops.model.schema import PoolSpec
 from ikzops.san.targets import Lun, Target, chap_user, target_iqn, targets_for
+
+
+def file_pools(host: Host) -> dict[str, PoolSpec]:
+    """The pools of ``host`` a LUN can be restored into (file pools), by name."""
+
+    return {name: spec for name, spec in sorted(host.pools.items()) if spec.backing == "file"}
 
 
 def pool_for(p: Partnership, lun: str, host: str) -> str:
     """The file pool of ``host`` that takes ``lun``: the one named like its pool, else the first."""
 
-    pools = {name: spec for name, spec in sorted(p.hosts[host].pools.items()) if spec.backing == "file"}
+    pools = file_pools(p.hosts[host])
     if not pools:
         raise ConfigError(f"{host} has no file pool (ikz_pools with backing 'file') to restore LUN {lun} into")
     wanted = p.luns[lun].pool
