@@ -19,6 +19,11 @@ from ikzops.model.schema import RepositorySpec
 from ikzops.san.targets import lun_device, target_iqn
 
 REST_PORT = 8000
+#: the ports of the daemons ikzops deploys besides the rest-server (Debian's defaults)
+NODE_EXPORTER_PORT = 9100
+PROMETHEUS_PORT = 9090
+ALERTMANAGER_PORT = 9093
+ISCSI_PORT = 3260
 #: the Unix account Debian's restic-rest-server unit runs as; retention, verify and drills
 #: use the repositories with local access as this account
 REST_SERVER_USER = "restic-rest-server"

@@ -13,6 +13,7 @@ from ikzops.cli.backup import backup
 from ikzops.cli.console import console, err_console
 from ikzops.cli.deploy import deploy
 from ikzops.cli.drill import drill
+from ikzops.cli.firewall import firewall
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
 from ikzops.cli.recover import recover
@@ -69,6 +70,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 cli.add_command(inventory)
 cli.add_command(lab)
 cli.add_command(deploy)
+cli.add_command(firewall)
 cli.add_command(backup)
 cli.add_command(verify)
 cli.add_command(drill)

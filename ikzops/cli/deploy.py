@@ -37,6 +37,9 @@ def deploy(inventory_path: str, only: tuple[str, ...], limit: tuple[str, ...], d
         for host, names in sorted(changes.items()):
             table.add_row(host, "\n".join(names))
         console.print(table)
+    for host, text in report.rulesets.items():
+        console.rule(f"firewall ruleset {host} would load")
+        console.print(text, markup=False, highlight=False, end="")
     verb = "would change" if dry else "changed"
     for text in report.warnings:
         err_console.print(f"[yellow]warning:[/] {text}", highlight=False)

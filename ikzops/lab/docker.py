@@ -15,7 +15,8 @@ from ikzops.lab.topology import LabHost, Topology
 #: mount namespaces (SYS_ADMIN, seccomp), and PrivateUsers= with ProtectProc= for a
 #: non-root service user (SYS_PTRACE: the helper must see the service's /proc entry);
 #: DAC_READ_SEARCH, which docker leaves out, is what the backup job keeps of root's powers
-#: to read every file (its unit bounds it to that instead of DAC_OVERRIDE)
+#: to read every file (its unit bounds it to that instead of DAC_OVERRIDE); NET_ADMIN lets
+#: the deploy load each host's nftables ruleset into the container's own network namespace
 SYSTEMD_CONTAINER_ARGS: tuple[str, ...] = (
     "--tmpfs", "/run",
     "--tmpfs", "/run/lock",
@@ -24,6 +25,7 @@ SYSTEMD_CONTAINER_ARGS: tuple[str, ...] = (
     "--cap-add", "SYS_ADMIN",
     "--cap-add", "SYS_PTRACE",
     "--cap-add", "DAC_READ_SEARCH",
+    "--cap-add", "NET_ADMIN",
     "--stop-signal", "SIGRTMIN+3",
 )
 #: containers started with other arguments are recreated

@@ -26,7 +26,7 @@ PACKAGES = (
     "restic", "restic-rest-server", "apache2-utils",
     "tgt", "libiscsi-bin",
     "prometheus-node-exporter", "prometheus", "prometheus-alertmanager",
-    "postgresql",
+    "postgresql", "nftables",
 )
 MASKED_UNITS = (
     "systemd-udevd.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from ikzops.model import networks
 from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partnership
 from ikzops.model.problems import PathPart, Problem
 from ikzops.model.schedule import longest_gap
@@ -24,6 +25,7 @@ from ikzops.model.schema import (
     PARTNERSHIP_KEYS,
     ROLES,
     RUN_KEYS,
+    FirewallSpec,
     HostSpec,
     JobSpec,
     LunSpec,
@@ -99,6 +101,9 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     iqn_base = shared.get("ikz_iqn_base") or IQN_BASE
     if not isinstance(iqn_base, str) or not re.match(IQN_BASE_PATTERN, iqn_base):
         out.add(("ikz_iqn_base",), f"{iqn_base!r} is not an IQN naming authority like {IQN_BASE!r}")
+    firewall = None
+    if shared.get("ikz_firewall") is not None:
+        firewall = out.validate(FirewallSpec, shared["ikz_firewall"], ("ikz_firewall",))
 
     hosts = _hosts(raw, sites, out)
     _check_addresses(hosts, out)
@@ -112,11 +117,13 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out))}
     _check_lun_jobs(checked_jobs, out)
     _check_repositories(hosts, sites, out)
+    _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, luns, out)
 
     if out.problems:
         return out.problems, None
     partnership = Partnership(
-        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring, iqn_base=iqn_base,
+        name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
+        iqn_base=iqn_base, firewall=firewall,
     )
     return [], partnership
 
@@ -173,6 +180,7 @@ def _hosts(raw: RawInventory, sites: dict[str, SiteSpec], out: _Collector) -> di
             ssh_key=spec.ssh_key,
             ssh_known_hosts_file=spec.ssh_known_hosts_file,
             standby=spec.ikz_standby,
+            firewall_allow=tuple(spec.ikz_firewall_allow),
         )
     return hosts
 
@@ -330,3 +338,39 @@ def _check_repositories(hosts: dict[str, Host], sites: dict[str, SiteSpec], out:
                 f"reservations add up to {format_size(sum(repo.reserve.values()))}, "
                 f"more than the volume's {format_size(repo.size)}",
             )
+
+
+def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[str, Host], luns: dict[str, LunSpec],
+                    out: _Collector) -> None:
+    """With the firewall on, every source must resolve to addresses (hosts are written into
+    each other's rules by address) and every LUN must say where its initiators connect from;
+    with it off, what only the firewall would read is reported, not silently dropped."""
+
+    if written and firewall is None:
+        return  # ikz_firewall itself is broken; its problems are reported already
+    on = firewall is not None and firewall.enabled
+    for host in hosts.values():
+        path: tuple[PathPart, ...] = ("hosts", host.name)
+        if on and networks.network(host.address) is None:
+            out.add(path + ("ssh_hostname",), f"{host.address!r} is not an IP address: with ikz_firewall on, hosts "
+                                              "admit each other by address (write the host's address here)")
+        for index, rule in enumerate(host.firewall_allow):
+            where = path + ("ikz_firewall_allow", index)
+            if not on:
+                out.add(where, "takes no effect: the firewall is off (set ikz_firewall to turn it on)")
+                continue
+            for entry in rule.sources:
+                if networks.resolve(entry, hosts) is None:
+                    out.add(where + ("from",), f"{entry!r} is no address, network, host of the inventory or 'any'")
+    for name, lun in luns.items():
+        path = ("ikz_luns", name, "initiator_addresses")
+        if not on:
+            if lun.initiator_addresses:
+                out.add(path, "takes no effect: the firewall is off (set ikz_firewall to turn it on)")
+            continue
+        if not lun.initiator_addresses:
+            out.add(path, "missing: with ikz_firewall on, storage hosts accept iSCSI only from the addresses "
+                          "(or inventory hosts) written here")
+        for entry in lun.initiator_addresses:
+            if networks.resolve(entry, hosts) is None:
+                out.add(path, f"{entry!r} is no address, network, host of the inventory or 'any'")

@@ -9,7 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ikzops.errors import ConfigError
-from ikzops.model.schema import IQN_BASE, JobSpec, LunSpec, MonitoringSpec, PoolSpec, RepositorySpec, SiteSpec
+from ikzops.model.schema import (
+    IQN_BASE,
+    FirewallRule,
+    FirewallSpec,
+    JobSpec,
+    LunSpec,
+    MonitoringSpec,
+    PoolSpec,
+    RepositorySpec,
+    SiteSpec,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,8 @@ class Host:
     ssh_known_hosts_file: str | None = None
     #: the host at another site that takes this client's jobs when its site is lost
     standby: str | None = None
+    #: ports of its own services this host accepts besides what its roles need
+    firewall_allow: tuple[FirewallRule, ...] = ()
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -77,6 +89,12 @@ class Partnership:
     luns: dict[str, LunSpec]
     monitoring: MonitoringSpec = field(default_factory=MonitoringSpec)
     iqn_base: str = IQN_BASE
+    #: the firewall every host gets (None: off)
+    firewall: FirewallSpec | None = None
+
+    @property
+    def firewall_on(self) -> bool:
+        return self.firewall is not None and self.firewall.enabled
 
     def hosts_with(self, role: str, site: str | None = None) -> list[Host]:
         return [

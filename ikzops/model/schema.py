@@ -8,16 +8,20 @@ or ``group_data/all.py``):
 * ``ikz_jobs``        - ``{job: JobSpec}``; what is backed up (files, or LUNs), how often, to where
 * ``ikz_luns``        - ``{lun: LunSpec}``; the shared SAN's per-partner LUNs
 * ``ikz_iqn_base``    - the naming authority of the SAN's target IQNs (default ``IQN_BASE``)
+* ``ikz_firewall``    - :class:`FirewallSpec`; when set, every host gets an nftables ruleset
+  that admits only what its roles need (off when absent)
 
 Host keys (in the host's tuple in the inventory file):
 
 * ``ssh_hostname``, ``ssh_port`` - pyinfra's own; the address ikzops checks for duplicates
 * ``ikz_pools``      - on ``storage`` hosts: ``{pool: PoolSpec}``
 * ``ikz_repository`` - on ``repository`` hosts: :class:`RepositorySpec`
+* ``ikz_firewall_allow`` - more ports this host accepts (its own services): ``[FirewallRule]``
 """
 
 from __future__ import annotations
 
+import ipaddress
 import posixpath
 import re
 from datetime import timedelta
@@ -34,8 +38,9 @@ IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
 IQN_BASE_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*[a-z0-9]$"
 IQN_BASE = "iqn.2026-11.org.ikzops"
 
-PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring", "ikz_iqn_base")
-HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby")
+PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring", "ikz_iqn_base",
+                    "ikz_firewall")
+HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby", "ikz_firewall_allow")
 #: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``)
 RUN_KEYS = ("ikz_allow_destroy",)
 ROLES = ("storage", "repository", "client", "monitor")
@@ -74,7 +79,17 @@ def _positive_size(value: int) -> int:
     return value
 
 
+def _network(value: str) -> str:
+    """An IPv4/IPv6 address or network, written as nftables takes it (``10.0.0.0/24``)."""
+
+    try:
+        return str(ipaddress.ip_network(str(value), strict=False))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address or network (like 10.1.2.3 or 10.1.0.0/16)") from None
+
+
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Network = Annotated[str, AfterValidator(_network)]
 AbsolutePath = Annotated[str, AfterValidator(_absolute_path)]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration), AfterValidator(_positive)]
 Size = Annotated[int, BeforeValidator(parse_size), AfterValidator(_positive_size)]
@@ -191,6 +206,9 @@ class LunSpec(Spec):
     pool: Name
     size: Size
     initiators: list[Iqn] = Field(min_length=1)
+    #: where the initiators connect from (addresses, networks or inventory host names): with
+    #: the firewall on, storage hosts accept iSCSI from these only
+    initiator_addresses: list[Annotated[str, Field(min_length=1)]] = []
 
 
 class RepositorySpec(Spec):
@@ -223,6 +241,40 @@ class MonitoringSpec(Spec):
     receivers: Receivers = Receivers()
 
 
+class FirewallSpec(Spec):
+    """``ikz_firewall``: an nftables table ``inet ikzops`` on every host, rendered from the model.
+
+    Each host accepts only what its roles need from the hosts that need it (see
+    :mod:`ikzops.firewall.rules`); everything else is refused. A new ruleset is checked
+    (``nft -c``) before it is loaded and rolled back after ``rollback_after`` unless the
+    deploy reaches the host again over a new SSH connection.
+    """
+
+    enabled: bool = True
+    #: where ikzops runs from (the control hosts): SSH, and every port ikzops serves
+    control: list[Network] = Field(min_length=1)
+    rollback_after: Duration = "2m"
+
+
+class FirewallRule(Spec):
+    """One more port a host accepts (``ikz_firewall_allow``): a service of its own."""
+
+    port: Annotated[int, Field(ge=1, le=65535)] | Annotated[str, Field(pattern=r"^\d{1,5}-\d{1,5}$")]
+    proto: Literal["tcp", "udp"] = "tcp"
+    #: addresses, networks, inventory host names, or "any"
+    sources: list[Annotated[str, Field(min_length=1)]] = Field(alias="from", min_length=1)
+    #: why the port is open (the rule's comment in the ruleset)
+    comment: Annotated[str, Field(max_length=60, pattern=r'^[^"\n\\]*$')] = ""
+
+    @model_validator(mode="after")
+    def _range(self) -> FirewallRule:
+        if isinstance(self.port, str):
+            low, high = (int(part) for part in self.port.split("-"))
+            if not 1 <= low < high <= 65535:
+                raise ValueError(f"port range {self.port!r} must go up, within 1-65535")
+        return self
+
+
 class PartnershipSpec(Spec):
     ikz_partnership: Name
     ikz_sites: dict[Name, SiteSpec] = Field(min_length=1)
@@ -242,6 +294,7 @@ class HostSpec(Spec):
     ikz_repository: RepositorySpec | None = None
     #: the host at another site that takes this client's jobs when its site is lost
     ikz_standby: str | None = None
+    ikz_firewall_allow: list[FirewallRule] = []
 
 
 def is_valid_name(value: str) -> bool:

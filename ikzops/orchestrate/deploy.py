@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ikzops import execute
 from ikzops.errors import ConfigError
+from ikzops.firewall import nft
 from ikzops.model import loader
 from ikzops.model.partnership import Partnership
 from ikzops.runners import pyinfra
@@ -19,7 +20,7 @@ from ikzops.secrets import sealed
 from ikzops.secrets.store import SecretStore
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
-PARTS = ("storage", "backup", "monitoring")
+PARTS = ("storage", "backup", "monitoring", "firewall")
 
 
 def deploy_files(only: tuple[str, ...]) -> tuple[str, ...]:
@@ -51,6 +52,9 @@ def deploy(
     except json.JSONDecodeError:
         raise pyinfra.failure(result.stderr, result.returncode) from None
     report = pyinfra.parse(payload, dry, result.stderr)
+    if dry and p.firewall_on:
+        changing = {h for op in report.operations if op.name == nft.OPERATION for h in op.changed}
+        report.rulesets = {h: nft.ruleset(p, h) for h in sorted(changing)}
     if result.returncode != 0:
         report.errors = pyinfra.error_lines(result.stderr) or [f"pyinfra exited with {result.returncode}"]
     if p.hosts_with("repository") and not SecretStore(p.name).path(sealed.PUBLIC_NAME).exists():

@@ -34,6 +34,8 @@ class DeployReport:
     unreachable: tuple[str, ...] = ()
     #: what the person deploying must know although nothing failed
     warnings: list[str] = field(default_factory=list)
+    #: dry runs: the firewall ruleset of every host whose table would change
+    rulesets: dict[str, str] = field(default_factory=dict)
 
     @property
     def changes(self) -> int:

@@ -80,16 +80,22 @@ ikz_luns = {
     "city-fileserver": {
         "partner": "city", "host": "city-san", "pool": "san", "size": "256M",
         "initiators": ["iqn.2026-11.lab.ikzops:city-app"],
+        "initiator_addresses": ["city-app"],
     },
     "district-fileserver": {
         "partner": "district", "host": "city-san", "pool": "san", "size": "256M",
         "initiators": ["iqn.2026-11.lab.ikzops:district-app"],
+        "initiator_addresses": ["district-app"],
     },
     "district-archive": {
         "partner": "district", "host": "district-san", "pool": "san", "size": "512M",
         "initiators": ["iqn.2026-11.lab.ikzops:district-app"],
+        "initiator_addresses": ["district-app"],
     },
 }
+
+# a firewall per role on every host; ikzops runs on the docker host, the lab network's gateway
+ikz_firewall = {"control": ["172.30.77.1"]}
 
 # monitoring: the lab is impatient, production waits ten minutes before paging
 ikz_monitoring = {
