@@ -21,8 +21,15 @@ sb = [
             "reserve": {"sb": "30T", "spk": "25T"},
         },
     }),
-    ("sb-wohngeld.it.example", {"ssh_hostname": "192.0.2.20"}),
-    ("sb-files.it.example", {"ssh_hostname": "192.0.2.21"}),
+    ("sb-wohngeld.it.example", {
+        "ssh_hostname": "192.0.2.20",
+        # its own service, besides what ikzops needs: the housing-benefit application
+        "ikz_firewall_allow": [{"port": 443, "from": ["any"], "comment": "Wohngeld web application"}],
+    }),
+    ("sb-files.it.example", {
+        "ssh_hostname": "192.0.2.21",
+        "ikz_firewall_allow": [{"port": 445, "from": ["192.0.2.0/24", "198.51.100.0/24"], "comment": "SMB shares"}],
+    }),
     ("sb-mon1.it.example", {"ssh_hostname": "192.0.2.30"}),
 ]
 

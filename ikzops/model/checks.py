@@ -117,7 +117,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out))}
     _check_lun_jobs(checked_jobs, out)
     _check_repositories(hosts, sites, out)
-    _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, luns, out)
+    _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, set(raw.hosts), luns, out)
 
     if out.problems:
         return out.problems, None
@@ -340,8 +340,8 @@ def _check_repositories(hosts: dict[str, Host], sites: dict[str, SiteSpec], out:
             )
 
 
-def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[str, Host], luns: dict[str, LunSpec],
-                    out: _Collector) -> None:
+def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[str, Host], named: set[str],
+                    luns: dict[str, LunSpec], out: _Collector) -> None:
     """With the firewall on, every source must resolve to addresses (hosts are written into
     each other's rules by address) and every LUN must say where its initiators connect from;
     with it off, what only the firewall would read is reported, not silently dropped."""
@@ -360,7 +360,7 @@ def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[st
                 out.add(where, "takes no effect: the firewall is off (set ikz_firewall to turn it on)")
                 continue
             for entry in rule.sources:
-                if networks.resolve(entry, hosts) is None:
+                if entry not in named - set(hosts) and networks.resolve(entry, hosts) is None:
                     out.add(where + ("from",), f"{entry!r} is no address, network, host of the inventory or 'any'")
     for name, lun in luns.items():
         path = ("ikz_luns", name, "initiator_addresses")
@@ -372,5 +372,6 @@ def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[st
             out.add(path, "missing: with ikz_firewall on, storage hosts accept iSCSI only from the addresses "
                           "(or inventory hosts) written here")
         for entry in lun.initiator_addresses:
-            if networks.resolve(entry, hosts) is None:
+            # a host whose own data is broken is reported already, not again here
+            if entry not in named - set(hosts) and networks.resolve(entry, hosts) is None:
                 out.add(path, f"{entry!r} is no address, network, host of the inventory or 'any'")

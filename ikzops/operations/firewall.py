@@ -65,7 +65,7 @@ def confirm() -> None:
     here gets in. If it cannot, the rollback timer puts the confirmed ruleset back.
     """
 
-    fresh = host.connector_cls(host.state, host)
+    fresh = type(host.connector)(host.state, host)
     fresh.connect()
     try:
         ok, output = fresh.run_shell_command(_agent("confirm"))

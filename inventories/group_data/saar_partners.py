@@ -46,13 +46,20 @@ ikz_luns = {
     "sb-vmstore": {
         "partner": "sb", "host": "sb-san1.it.example", "pool": "ssd", "size": "8T",
         "initiators": ["iqn.2026-11.de.saarbruecken.it:esx01", "iqn.2026-11.de.saarbruecken.it:esx02"],
+        "initiator_addresses": ["192.0.2.40", "192.0.2.41"],   # the ESXi hosts' iSCSI addresses
     },
     "spk-vmstore": {
         "partner": "spk", "host": "sb-san1.it.example", "pool": "ssd", "size": "6T",
         "initiators": ["iqn.2026-11.de.saarpfalz-kreis.it:esx01"],
+        "initiator_addresses": ["198.51.100.40"],
     },
     "spk-vmstore-mirror": {
         "partner": "spk", "host": "spk-san1.it.example", "pool": "ssd", "size": "6T",
         "initiators": ["iqn.2026-11.de.saarpfalz-kreis.it:esx01"],
+        "initiator_addresses": ["198.51.100.40"],
     },
 }
+
+# a firewall per role: every host accepts only what its roles need (`ikzops firewall show`
+# prints each ruleset); ikzops runs from the two admin workstations' network
+ikz_firewall = {"control": ["192.0.2.128/28"], "rollback_after": "3m"}

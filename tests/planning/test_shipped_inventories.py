@@ -22,7 +22,7 @@ from ikzops.model.loader import load
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = sorted(p.name for p in (ROOT / "inventories").glob("*.py"))
-PARTS = ("deploy/storage.py", "deploy/backup.py", "deploy/monitoring.py")
+PARTS = ("deploy/storage.py", "deploy/backup.py", "deploy/monitoring.py", "deploy/firewall.py")
 
 
 def plan(tmp_path: Path, inventory: str, *deploy_files: str) -> dict:
@@ -76,6 +76,22 @@ def test_site_deploy_plans_every_host(planned):
             assert content.strip(), dest  # templates render strictly: a missing value fails the plan
             if dest.endswith(".json"):
                 json.loads(content)
+
+
+def test_every_host_plans_the_ruleset_of_its_roles_exactly_when_the_firewall_is_on(planned):
+    from ikzops.firewall import nft
+
+    inventory, _, record = planned
+    p = load(ROOT / "inventories" / inventory)
+    for name in p.hosts:
+        files, commands = record[name]["files"], record[name]["commands"]
+        if p.firewall_on:
+            assert files[nft.CANDIDATE] == nft.ruleset(p, name)
+            assert f"ExecStart=/usr/sbin/nft -f {nft.RULESET}" in files[f"/etc/systemd/system/{nft.UNIT}.service"]
+            assert any("ikzops_agent.firewall apply" in c for c in commands), name
+            assert any("ikzops_agent.firewall confirm" in c for c in commands), name
+        else:
+            assert nft.CANDIDATE not in files and not any("ikzops_agent.firewall apply" in c for c in commands)
 
 
 def test_no_secret_is_on_a_planned_command_line(planned):

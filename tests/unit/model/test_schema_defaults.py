@@ -30,6 +30,8 @@ MINIMAL: dict[type[schema.Spec], dict] = {
     schema.MonitoringSpec: {},
     schema.PartnershipSpec: {"ikz_partnership": "lab", "ikz_sites": {"city": {"partner": "City IT"}}},
     schema.HostSpec: {},
+    schema.FirewallSpec: {"control": ["10.0.0.1"]},
+    schema.FirewallRule: {"port": 443, "from": ["any"]},
 }
 
 
