@@ -53,7 +53,7 @@ def deploy(
         raise pyinfra.failure(result.stderr, result.returncode) from None
     report = pyinfra.parse(payload, dry, result.stderr)
     if dry and p.firewall_on:
-        changing = {h for op in report.operations if op.name == nft.OPERATION for h in op.changed}
+        changing = {h for op in report.operations if op.name.endswith(nft.OPERATION) for h in op.changed}
         report.rulesets = {h: nft.ruleset(p, h) for h in sorted(changing)}
     if result.returncode != 0:
         report.errors = pyinfra.error_lines(result.stderr) or [f"pyinfra exited with {result.returncode}"]

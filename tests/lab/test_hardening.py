@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ikzops import layout
+from ikzops.firewall import nft
 from ikzops.runners import restore_server
 from tests.lab.helpers import sh
 
@@ -29,6 +30,8 @@ def units(p) -> list[tuple[str, str, float]]:
     rated = []
     for host in p.hosts.values():
         rated.append((host.name, "prometheus-node-exporter.service", DEBIAN_WITH_DROPIN))
+        if p.firewall_on:
+            rated.append((host.name, f"{nft.UNIT}.service", IKZOPS_UNIT))
         if "repository" in host.roles:
             rated.append((host.name, "ikzops-retention.service", IKZOPS_UNIT))
         if "monitor" in host.roles:

@@ -133,31 +133,37 @@ def test_site_down_is_seen_from_the_other_site(deployed, p):
         manager.up(Recorder())
 
 
-def _as_client(p, path: str, *, port: int, target: str, method: str = "GET", config: str = "") -> str:
-    """The HTTP status a client host (city-app) gets from ``target``'s monitoring endpoint."""
+def _status(p, source: str, path: str, *, port: int, target: str, method: str = "GET", config: str = "") -> str:
+    """The HTTP status ``source`` gets from ``target``'s monitoring endpoint without the
+    monitoring account (or with ``config``'s curl credentials); "000": no connection."""
 
     data = "-X POST -H 'Content-Type: application/json' -d '{}'" if method == "POST" else ""
-    return sh(p, "city-app", f"curl -s -o /dev/null -w '%{{http_code}}' -K - {data} --cacert {layout.CA_FILE} "
-                             f"https://{p.hosts[target].address}:{port}{path}", stdin=config or "# no credential\n", check=False)
+    return sh(p, source, f"curl -s -m 5 -o /dev/null -w '%{{http_code}}' -K - {data} --cacert {layout.CA_FILE} "
+                         f"https://{p.hosts[target].address}:{port}{path}", stdin=config or "# no credential\n", check=False)
 
 
 @pytest.mark.fault("attack")
-def test_a_client_reads_no_hosts_metrics_without_the_monitoring_account(deployed, p):
-    assert _as_client(p, "/metrics", port=9100, target="district-san") == "401"
+def test_no_host_reads_metrics_without_the_monitoring_account(deployed, p):
+    # a client does not even connect (the firewall admits monitors only) ...
+    assert _status(p, "city-app", "/metrics", port=9100, target="district-san") == "000"
+    # ... and a host the firewall admits still needs the account
+    assert _status(p, "district-mon", "/metrics", port=9100, target="district-san") == "401"
     wrong = f'user = "{credentials.MONITOR_USER}:not-the-password"'
-    assert _as_client(p, "/metrics", port=9100, target="district-san", config=wrong) == "401"
-    assert _as_client(p, "/api/v1/query?query=up", port=9090, target="city-mon") == "401"
-    plain = sh(p, "city-app", f"curl -s -o /dev/null -w '%{{http_code}}' http://{p.hosts['district-san'].address}:9100/metrics",
+    assert _status(p, "district-mon", "/metrics", port=9100, target="district-san", config=wrong) == "401"
+    assert _status(p, "district-mon", "/api/v1/query?query=up", port=9090, target="city-mon") == "401"
+    plain = sh(p, "district-mon", f"curl -s -o /dev/null -w '%{{http_code}}' http://{p.hosts['district-san'].address}:9100/metrics",
                check=False)
     assert plain in ("400", "000"), plain  # plain HTTP gets no metrics
 
 
 @pytest.mark.fault("attack")
-def test_a_client_cannot_create_a_silence_nor_reach_alertmanagers_gossip(deployed, p):
-    assert _as_client(p, "/api/v2/silences", port=9093, target="city-mon", method="POST") == "401"
-    gossip = sh(p, "city-app", f"timeout 3 bash -c '</dev/tcp/{p.hosts['city-mon'].address}/9094' && echo open || echo closed",
-                check=False)
-    assert gossip.strip() == "closed"
+def test_no_host_creates_a_silence_without_the_account_nor_reaches_alertmanagers_gossip(deployed, p):
+    assert _status(p, "city-app", "/api/v2/silences", port=9093, target="city-mon", method="POST") == "000"
+    assert _status(p, "district-mon", "/api/v2/silences", port=9093, target="city-mon", method="POST") == "401"
+    for source in ("city-app", "district-mon"):
+        gossip = sh(p, source, f"timeout 3 bash -c '</dev/tcp/{p.hosts['city-mon'].address}/9094' && echo open || echo closed",
+                    check=False)
+        assert gossip.strip().splitlines()[-1] == "closed", source
 
 
 def test_on_call_silences_on_a_monitor_with_the_readme_line(deployed, p):
