@@ -16,6 +16,7 @@ from pyinfra.operations import apt, files, systemd
 
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
+from ikzops.operations.files import put
 from ikzops.secrets import pki
 from ikzops.secrets.store import SecretStore
 
@@ -33,14 +34,14 @@ def agent() -> None:
     p = partnership()
     apt.packages(name="Install python3 and restic (the agent, and a restore onto this host)", packages=["python3", "restic"])
     files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
-    files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(SecretStore(p.name), p.name)),
-              dest=layout.CA_FILE, mode="0644")
+    put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(SecretStore(p.name), p.name)),
+        dest=layout.CA_FILE, mode="0644")
     files.directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
     for module in modules():
-        files.put(
+        put(
             name=f"agent module {module}", src=str(AGENT_SOURCE / module),
             dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
         )
-    sshd = files.put(name="sshd: sessions of a vanished peer end within 30 s", src=str(templates.path("ssh/ikzops-sshd.conf")),
-                     dest="/etc/ssh/sshd_config.d/ikzops.conf", mode="0644")
+    sshd = put(name="sshd: sessions of a vanished peer end within 30 s", src=str(templates.path("ssh/ikzops-sshd.conf")),
+               dest="/etc/ssh/sshd_config.d/ikzops.conf", mode="0644")
     systemd.service(name="sshd reload (settings changed)", service="ssh", reloaded=True, _if=sshd.did_change)

@@ -16,6 +16,7 @@ from ikzops.deploys.context import partnership
 from ikzops.firewall import nft
 from ikzops.firewall.rules import rules
 from ikzops.operations import firewall
+from ikzops.operations.files import put
 
 UNIT_FILE = f"/etc/systemd/system/{nft.UNIT}.service"
 
@@ -30,9 +31,9 @@ def firewall_per_role() -> None:
         files.file(name="firewall: no boot unit (ikz_firewall is off)", path=UNIT_FILE, present=False)
         return
     apt.packages(name="Install nftables", packages=["nftables"])
-    unit = files.put(name="firewall: boot unit", dest=UNIT_FILE, mode="0644",
-                     src=StringIO(templates.render("firewall/ikzops-firewall.service.j2", host=host.name,
-                                                   ruleset=nft.RULESET, table=" ".join(nft.TABLE))))
+    unit = put(name="firewall: boot unit", dest=UNIT_FILE, mode="0644",
+               src=StringIO(templates.render("firewall/ikzops-firewall.service.j2", host=host.name,
+                                             ruleset=nft.RULESET, table=" ".join(nft.TABLE))))
     systemd.daemon_reload(name="systemd reload (firewall unit changed)", _if=unit.did_change)
     ssh = rules(p, host.name)[0]
     loaded = firewall.ruleset(

@@ -7,6 +7,7 @@ from io import StringIO
 from pyinfra.operations import files, systemd
 
 from ikzops import templates
+from ikzops.operations.files import put
 
 
 def hardened(unit: str, *, template: str = "systemd/go-daemon-hardening.conf.j2", **values):
@@ -14,7 +15,7 @@ def hardened(unit: str, *, template: str = "systemd/go-daemon-hardening.conf.j2"
     ``template``; the operation's change tells whether the daemon must restart."""
 
     files.directory(name=f"{unit} drop-in directory", path=f"/etc/systemd/system/{unit}.service.d", mode="0755")
-    dropin = files.put(
+    dropin = put(
         name=f"{unit} hardening drop-in", dest=f"/etc/systemd/system/{unit}.service.d/ikzops-hardening.conf", mode="0644",
         src=StringIO(templates.render(template, unit=f"{unit}.service", **values)),
     )

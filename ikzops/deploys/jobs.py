@@ -16,6 +16,7 @@ from ikzops.deploys.context import partnership
 from ikzops.deploys.repository import secret_file
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.units import format_duration
+from ikzops.operations.files import put
 from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
 
@@ -52,12 +53,12 @@ def backup_jobs() -> None:
         values = unit_values(p, job)
         files.directory(name=f"{job.name}: config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
         secret_file(f"{job.name}: repository password", credentials.repository_password(store, job.name), config.password_file)
-        files.put(name=f"{job.name}: settings", src=StringIO(config.to_json()),
-                  dest=f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json", mode="0600")
-        units.append(files.put(name=f"{job.name}: service unit", dest=f"/etc/systemd/system/{unit}.service", mode="0644",
-                               src=StringIO(templates.render("backup/ikzops-backup.service.j2", **values))))
-        units.append(files.put(name=f"{job.name}: timer unit", dest=f"/etc/systemd/system/{unit}.timer", mode="0644",
-                               src=StringIO(templates.render("backup/ikzops-backup.timer.j2", **values))))
+        put(name=f"{job.name}: settings", src=StringIO(config.to_json()),
+            dest=f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json", mode="0600")
+        units.append(put(name=f"{job.name}: service unit", dest=f"/etc/systemd/system/{unit}.service", mode="0644",
+                         src=StringIO(templates.render("backup/ikzops-backup.service.j2", **values))))
+        units.append(put(name=f"{job.name}: timer unit", dest=f"/etc/systemd/system/{unit}.timer", mode="0644",
+                         src=StringIO(templates.render("backup/ikzops-backup.timer.j2", **values))))
     systemd.daemon_reload(name="systemd reload (job units changed)", _if=any_changed(*units))
     for job in jobs:
         systemd.service(name=f"{job.name}: timer enabled", service=f"{layout.unit_name(job.name)}.timer",

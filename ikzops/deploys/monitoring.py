@@ -22,6 +22,7 @@ from ikzops.deploys.hardening import hardened
 from ikzops.deploys.repository import secret_file
 from ikzops.monitoring.config import alertmanager_values, prometheus_values, rules_values
 from ikzops.operations.checked import install_checked
+from ikzops.operations.files import put
 from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
@@ -39,7 +40,7 @@ def web_endpoint(p, store: SecretStore) -> list:
     daemons = "node_exporter, Prometheus and Alertmanager" if "monitor" in host.groups else "node_exporter"
     files.directory(name="monitoring TLS directory", path=WEB_DIR, user="root", group="prometheus", mode="0750")
     return [
-        files.put(name="monitoring TLS certificate", src=StringIO(cert.certificate), dest=f"{WEB_DIR}/server.crt", mode="0644"),
+        put(name="monitoring TLS certificate", src=StringIO(cert.certificate), dest=f"{WEB_DIR}/server.crt", mode="0644"),
         secret_file("monitoring TLS key", cert.key, f"{WEB_DIR}/server.key", group="prometheus", mode="0640"),
         secret_file("monitoring web config (TLS, the monitoring account's bcrypt hash)",
                     templates.render("monitoring/web.yml.j2", host=host.name, daemons=daemons, folder=WEB_DIR,
@@ -54,7 +55,7 @@ def node_exporter() -> None:
     apt.packages(name="Install node_exporter", packages=["prometheus-node-exporter"])
     files.directory(name="textfile collector directory", path=layout.METRICS_DIR, mode="0755")
     web = web_endpoint(p, SecretStore(p.name))
-    args = files.put(
+    args = put(
         name="node_exporter settings", dest="/etc/default/prometheus-node-exporter", mode="0644",
         src=StringIO(templates.render("monitoring/node-exporter.default.j2", textfile_dir=layout.METRICS_DIR,
                                       web_config=WEB_CONFIG)),
@@ -73,10 +74,10 @@ def monitor() -> None:
     store = SecretStore(p.name)
     apt.packages(name="Install Prometheus, Alertmanager", packages=["prometheus", "prometheus-alertmanager", "python3"])
     files.directory(name="ikzops Prometheus directory", path=IKZ_DIR, user="root", group="prometheus", mode="0750")
-    files.put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)),
-              dest=f"{IKZ_DIR}/ca.crt", mode="0644")
-    files.put(name="rest-server metrics password", src=StringIO(credentials.rest_password(store, credentials.METRICS_USER)),
-              dest=f"{IKZ_DIR}/rest-server.password", user="root", group="prometheus", mode="0640")
+    put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)),
+        dest=f"{IKZ_DIR}/ca.crt", mode="0644")
+    put(name="rest-server metrics password", src=StringIO(credentials.rest_password(store, credentials.METRICS_USER)),
+        dest=f"{IKZ_DIR}/rest-server.password", user="root", group="prometheus", mode="0640")
     secret_file("monitoring account password (scrapes, alerts)", credentials.monitor_password(store), layout.MONITOR_PASSWORD,
                 group="prometheus", mode="0640")
     secret_file("amtool's HTTP config (on-call's silences, README)",
@@ -84,31 +85,31 @@ def monitor() -> None:
                                  ca_file=f"{IKZ_DIR}/ca.crt"), f"{IKZ_DIR}/amtool.yml")
     # the certificate and web config are node_exporter's (above); exporter-toolkit reads them
     # anew for every connection, so only changed settings need a restart
-    prometheus_args = files.put(name="Prometheus settings (TLS, the monitoring account)", dest="/etc/default/prometheus",
-                                mode="0644", src=StringIO(templates.render("monitoring/prometheus.default.j2",
-                                                                           web_config=WEB_CONFIG)))
-    alertmanager_args = files.put(name="Alertmanager settings (TLS, the monitoring account, no gossip)",
-                                  dest="/etc/default/prometheus-alertmanager", mode="0644",
-                                  src=StringIO(templates.render("monitoring/alertmanager.default.j2", web_config=WEB_CONFIG)))
+    prometheus_args = put(name="Prometheus settings (TLS, the monitoring account)", dest="/etc/default/prometheus",
+                          mode="0644", src=StringIO(templates.render("monitoring/prometheus.default.j2",
+                                                                     web_config=WEB_CONFIG)))
+    alertmanager_args = put(name="Alertmanager settings (TLS, the monitoring account, no gossip)",
+                            dest="/etc/default/prometheus-alertmanager", mode="0644",
+                            src=StringIO(templates.render("monitoring/alertmanager.default.j2", web_config=WEB_CONFIG)))
 
-    files.put(name="alert rules (candidate)", dest=f"{IKZ_DIR}/rules.yml.candidate", mode="0644",
-              src=StringIO(templates.render("monitoring/rules.yml.j2", **rules_values(p))))
+    put(name="alert rules (candidate)", dest=f"{IKZ_DIR}/rules.yml.candidate", mode="0644",
+        src=StringIO(templates.render("monitoring/rules.yml.j2", **rules_values(p))))
     rules = install_checked(name="alert rules (promtool check rules)", candidate=f"{IKZ_DIR}/rules.yml.candidate",
                             live=f"{IKZ_DIR}/rules.yml", check=f"promtool check rules {IKZ_DIR}/rules.yml.candidate",
                             group="prometheus")
-    files.put(name="Prometheus config (candidate)", dest=f"{IKZ_DIR}/prometheus.yml.candidate", mode="0644",
-              src=StringIO(templates.render("monitoring/prometheus.yml.j2", **prometheus_values(p, host.name))))
+    put(name="Prometheus config (candidate)", dest=f"{IKZ_DIR}/prometheus.yml.candidate", mode="0644",
+        src=StringIO(templates.render("monitoring/prometheus.yml.j2", **prometheus_values(p, host.name))))
     config = install_checked(name="Prometheus config (promtool check config)", candidate=f"{IKZ_DIR}/prometheus.yml.candidate",
                              live="/etc/prometheus/prometheus.yml",
                              check=f"promtool check config --syntax-only {IKZ_DIR}/prometheus.yml.candidate",
                              group="prometheus")
-    files.put(name="Alertmanager config (candidate)", dest=f"{IKZ_DIR}/alertmanager.yml.candidate", mode="0644",
-              src=StringIO(templates.render("monitoring/alertmanager.yml.j2", **alertmanager_values(p, host.name))))
+    put(name="Alertmanager config (candidate)", dest=f"{IKZ_DIR}/alertmanager.yml.candidate", mode="0644",
+        src=StringIO(templates.render("monitoring/alertmanager.yml.j2", **alertmanager_values(p, host.name))))
     alerting = install_checked(name="Alertmanager config (amtool check-config)", candidate=f"{IKZ_DIR}/alertmanager.yml.candidate",
                                live="/etc/prometheus/alertmanager.yml",
                                check=f"amtool check-config {IKZ_DIR}/alertmanager.yml.candidate")
-    sink = files.put(name="alert sink service", dest="/etc/systemd/system/ikzops-alert-sink.service", mode="0644",
-                     src=StringIO(templates.render("monitoring/ikzops-alert-sink.service.j2", agent_dir=layout.AGENT_DIR)))
+    sink = put(name="alert sink service", dest="/etc/systemd/system/ikzops-alert-sink.service", mode="0644",
+               src=StringIO(templates.render("monitoring/ikzops-alert-sink.service.j2", agent_dir=layout.AGENT_DIR)))
     systemd.daemon_reload(name="systemd reload (units changed)", _if=sink.did_change)
     systemd.service(name="alert sink running and enabled", service="ikzops-alert-sink", running=True, enabled=True)
     systemd.service(name="Prometheus running and enabled", service="prometheus", running=True, enabled=True)

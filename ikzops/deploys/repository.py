@@ -23,6 +23,7 @@ from ikzops import layout, templates
 from ikzops.agent.restore_server import GODEBUG_TLS
 from ikzops.deploys.context import partnership
 from ikzops.operations import repository
+from ikzops.operations.files import put
 from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
@@ -32,7 +33,7 @@ USER = layout.REST_SERVER_USER
 
 
 def secret_file(name: str, content: str, dest: str, user: str = "root", group: str = "root", mode: str = "0600"):
-    return files.put(name=name, src=StringIO(content), dest=dest, user=user, group=group, mode=mode)
+    return put(name=name, src=StringIO(content), dest=dest, user=user, group=group, mode=mode)
 
 
 @deploy("ikzops: repository volume")
@@ -52,7 +53,7 @@ def repository_volume() -> None:
     repository.volume(name=f"repository volume {spec.path}", path=spec.path, reserved=sum(spec.reserve.values()),
                       user=USER, group=USER)
     files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
-    files.put(
+    put(
         name="capacity plan (reservations per partner)",
         src=StringIO(templates.render("repository/capacity.json.j2", capacity=layout.capacity_plan(p, host.name))),
         dest=layout.CAPACITY_FILE, mode="0644",
@@ -72,14 +73,14 @@ def rest_server() -> None:
     files.directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
     cert = pki.server_certificate(store, p.name, host.name, layout.server_names(me))
     changes = [
-        files.put(name="TLS certificate", src=StringIO(cert.certificate), dest=f"{TLS_DIR}/server.crt", mode="0644"),
+        put(name="TLS certificate", src=StringIO(cert.certificate), dest=f"{TLS_DIR}/server.crt", mode="0644"),
         secret_file("TLS key", cert.key, f"{TLS_DIR}/server.key", group=USER, mode="0640"),
     ]
     clients = sorted({job.client for job in p.jobs_landing_on(host.name)})
     users = [*clients, credentials.METRICS_USER]  # the monitors scrape /metrics with their own credential
     htpasswd = "".join(credentials.htpasswd_line(store, user) + "\n" for user in users)
     changes.append(secret_file("htpasswd (one credential per client)", htpasswd, HTPASSWD, group=USER, mode="0640"))
-    changes.append(files.put(
+    changes.append(put(
         name="rest-server settings (/etc/default/restic-rest-server)",
         src=StringIO(templates.render(
             "backup/restic-rest-server.default.j2", port=layout.REST_PORT, path=spec.path,
@@ -110,13 +111,13 @@ def retention() -> None:
             user=USER, group=USER, mode="0400",
         )
     units = [
-        files.put(name="retention settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
-                  dest=f"{layout.CONFIG_DIR}/retention.json", mode="0644"),
-        files.put(name="retention service", dest="/etc/systemd/system/ikzops-retention.service", mode="0644",
-                  src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
-                                                   repositories=layout.volume(p, host.name).path))),
-        files.put(name="retention timer", dest="/etc/systemd/system/ikzops-retention.timer", mode="0644",
-                  src=StringIO(templates.render("backup/ikzops-retention.timer.j2", schedule="*-*-* 03:30:00"))),
+        put(name="retention settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
+            dest=f"{layout.CONFIG_DIR}/retention.json", mode="0644"),
+        put(name="retention service", dest="/etc/systemd/system/ikzops-retention.service", mode="0644",
+            src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
+                                             repositories=layout.volume(p, host.name).path))),
+        put(name="retention timer", dest="/etc/systemd/system/ikzops-retention.timer", mode="0644",
+            src=StringIO(templates.render("backup/ikzops-retention.timer.j2", schedule="*-*-* 03:30:00"))),
     ]
     systemd.daemon_reload(name="systemd reload (retention units changed)", _if=any_changed(*units))
     systemd.service(name="retention timer enabled", service="ikzops-retention.timer", running=True, enabled=True)
@@ -132,7 +133,7 @@ def verify_and_drills() -> None:
     files.directory(name="verify state (check cursors)", path=layout.VERIFY_STATE, mode="0700")
     if any(job.spec.hooks.postgresql for job in p.jobs_landing_on(host.name)):
         files.directory(name="postgresql-common settings", path="/etc/postgresql-common/createcluster.d", mode="0755")
-        files.put(name="no default cluster (drills start their own)", dest="/etc/postgresql-common/createcluster.d/ikzops.conf",
-                  src=StringIO("# ikzops: drills start a private scratch server; no default cluster\ncreate_main_cluster = false\n"),
-                  mode="0644")
+        put(name="no default cluster (drills start their own)", dest="/etc/postgresql-common/createcluster.d/ikzops.conf",
+            src=StringIO("# ikzops: drills start a private scratch server; no default cluster\ncreate_main_cluster = false\n"),
+            mode="0644")
         apt.packages(name="Install PostgreSQL server binaries for restore drills", packages=["postgresql"])

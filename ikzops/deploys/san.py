@@ -12,6 +12,7 @@ from ikzops import templates
 from ikzops.deploys.context import partnership
 from ikzops.deploys.hardening import hardened
 from ikzops.operations import luns, tgt
+from ikzops.operations.files import put
 from ikzops.san.targets import targets_for
 from ikzops.secrets.store import SecretStore
 
@@ -55,7 +56,7 @@ def san_targets() -> None:
     )
     for target in targets:
         content = templates.render("storage/tgt-target.conf.j2", host=host.name, target=target, chap_secret=chap[target.partner])
-        config = files.put(
+        config = put(
             name=f"target config of {target.partner}",
             src=StringIO(content), dest=tgt.config_path(target.partner),
             user="root", group="root", mode="0600",

@@ -15,6 +15,7 @@ from pyinfra.api import deploy
 from pyinfra.operations import files
 
 from ikzops.deploys.context import partnership
+from ikzops.operations.files import put
 from ikzops.secrets import catalog, sealed
 from ikzops.secrets.store import SecretStore
 
@@ -32,5 +33,5 @@ def sealed_store() -> None:
     catalog.materialize(p, store)
     blob = sealed.seal(sealed.archive(store.root), public.read_bytes())
     files.directory(name="sealed secret stores directory", path=sealed.DEPOSIT_DIR, user="root", group="root", mode="0700")
-    files.put(name=f"sealed secret store of {p.name}", src=BytesIO(blob), dest=sealed.deposit_path(p.name),
-              user="root", group="root", mode="0600")
+    put(name=f"sealed secret store of {p.name}", src=BytesIO(blob), dest=sealed.deposit_path(p.name),
+        user="root", group="root", mode="0600")

@@ -18,3 +18,26 @@ def test_filesystem_size_reads_dfs_last_line():
 def test_filesystem_size_quotes_the_path():
     command = FilesystemSize().command("/srv/my repos").get_raw_value()
     assert "'/srv/my repos'" in command and "df -B1 --output=size,avail" in command
+
+
+def test_files_in_reads_mode_owner_and_digest_of_each_file():
+    from ikzops.facts.files import FilesIn, FileState
+
+    digest = "a" * 64
+    output = ["directory", "stat 600 root prometheus monitor password", f"{digest}  /etc/x/monitor password"]
+    assert FilesIn().process(output) == {"monitor password": FileState(0o600, "root", "prometheus", digest)}
+
+
+def test_files_in_a_missing_directory_is_none_and_an_empty_one_is_empty():
+    from ikzops.facts.files import FilesIn
+
+    assert FilesIn().process([]) is None
+    assert FilesIn().process(["directory"]) == {}
+
+
+def test_firewall_state_reads_the_deploys_address_and_digests():
+    from ikzops.facts.firewall import Firewall
+
+    state = Firewall().process(["client=172.30.77.1", "nft=1", "ruleset=ab", "live=cd", "recorded=cd"])
+    assert (state.client, state.nft, state.ruleset, state.live, state.recorded, state.pending) == (
+        "172.30.77.1", True, "ab", "cd", "cd", False)
