@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     inventory = str(lab_inventory_with(
         {name: {"luns": [LUN], "schedule": "daily", "rpo": "2d", "rto": "1h", "destinations": ["city"]}},
         {LUN: {"partner": "district", "host": HOST, "pool": "san", "size": args.size,
-               "initiators": ["iqn.2026-11.lab.ikzops:district-app"]}},
+               "initiators": ["iqn.2026-11.lab.ikzops:district-app"], "initiator_addresses": ["district-app"]}},
     ))
     p = load(inventory)
     job = p.jobs[name]

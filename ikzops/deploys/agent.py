@@ -12,11 +12,11 @@ from io import StringIO
 from pathlib import Path
 
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, systemd
 
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put, put_files
 from ikzops.secrets import pki
 from ikzops.secrets.store import SecretStore
 
@@ -33,15 +33,12 @@ def modules() -> list[str]:
 def agent() -> None:
     p = partnership()
     apt.packages(name="Install python3 and restic (the agent, and a restore onto this host)", packages=["python3", "restic"])
-    files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
+    directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
     put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(SecretStore(p.name), p.name)),
         dest=layout.CA_FILE, mode="0644")
-    files.directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
-    for module in modules():
-        put(
-            name=f"agent module {module}", src=str(AGENT_SOURCE / module),
-            dest=f"{layout.AGENT_DIR}/ikzops_agent/{module}", mode="0644",
-        )
+    directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
+    put_files(name=f"agent modules ({len(modules())} files of ikzops/agent/)", mode="0644",
+              files={f"{layout.AGENT_DIR}/ikzops_agent/{module}": str(AGENT_SOURCE / module) for module in modules()})
     sshd = put(name="sshd: sessions of a vanished peer end within 30 s", src=str(templates.path("ssh/ikzops-sshd.conf")),
                dest="/etc/ssh/sshd_config.d/ikzops.conf", mode="0644")
     systemd.service(name="sshd reload (settings changed)", service="ssh", reloaded=True, _if=sshd.did_change)

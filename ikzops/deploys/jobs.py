@@ -8,7 +8,7 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
@@ -16,7 +16,7 @@ from ikzops.deploys.context import partnership
 from ikzops.deploys.repository import secret_file
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.units import format_duration
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put
 from ikzops.secrets import credentials
 from ikzops.secrets.store import SecretStore
 
@@ -45,13 +45,13 @@ def backup_jobs() -> None:
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
     secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)
-    files.directory(name="jobs directory", path=layout.JOB_CONFIG_DIR, mode="0700")
+    directory(name="jobs directory", path=layout.JOB_CONFIG_DIR, mode="0700")
     units = []
     for job in jobs:
         config = layout.job_config(p, job)
         unit = layout.unit_name(job.name)
         values = unit_values(p, job)
-        files.directory(name=f"{job.name}: config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
+        directory(name=f"{job.name}: config directory", path=f"{layout.JOB_CONFIG_DIR}/{job.name}", mode="0700")
         secret_file(f"{job.name}: repository password", credentials.repository_password(store, job.name), config.password_file)
         put(name=f"{job.name}: settings", src=StringIO(config.to_json()),
             dest=f"{layout.JOB_CONFIG_DIR}/{job.name}/job.json", mode="0600")

@@ -13,7 +13,7 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
@@ -22,7 +22,7 @@ from ikzops.deploys.hardening import hardened
 from ikzops.deploys.repository import secret_file
 from ikzops.monitoring.config import alertmanager_values, prometheus_values, rules_values
 from ikzops.operations.checked import install_checked
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put
 from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
@@ -38,7 +38,7 @@ def web_endpoint(p, store: SecretStore) -> list:
 
     cert = pki.server_certificate(store, p.name, host.name, layout.server_names(p.hosts[host.name]))
     daemons = "node_exporter, Prometheus and Alertmanager" if "monitor" in host.groups else "node_exporter"
-    files.directory(name="monitoring TLS directory", path=WEB_DIR, user="root", group="prometheus", mode="0750")
+    directory(name="monitoring TLS directory", path=WEB_DIR, user="root", group="prometheus", mode="0750")
     return [
         put(name="monitoring TLS certificate", src=StringIO(cert.certificate), dest=f"{WEB_DIR}/server.crt", mode="0644"),
         secret_file("monitoring TLS key", cert.key, f"{WEB_DIR}/server.key", group="prometheus", mode="0640"),
@@ -53,7 +53,7 @@ def web_endpoint(p, store: SecretStore) -> list:
 def node_exporter() -> None:
     p = partnership()
     apt.packages(name="Install node_exporter", packages=["prometheus-node-exporter"])
-    files.directory(name="textfile collector directory", path=layout.METRICS_DIR, mode="0755")
+    directory(name="textfile collector directory", path=layout.METRICS_DIR, mode="0755")
     web = web_endpoint(p, SecretStore(p.name))
     args = put(
         name="node_exporter settings", dest="/etc/default/prometheus-node-exporter", mode="0644",
@@ -73,7 +73,7 @@ def monitor() -> None:
     p = partnership()
     store = SecretStore(p.name)
     apt.packages(name="Install Prometheus, Alertmanager", packages=["prometheus", "prometheus-alertmanager", "python3"])
-    files.directory(name="ikzops Prometheus directory", path=IKZ_DIR, user="root", group="prometheus", mode="0750")
+    directory(name="ikzops Prometheus directory", path=IKZ_DIR, user="root", group="prometheus", mode="0750")
     put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(store, p.name)),
         dest=f"{IKZ_DIR}/ca.crt", mode="0644")
     put(name="rest-server metrics password", src=StringIO(credentials.rest_password(store, credentials.METRICS_USER)),

@@ -16,14 +16,14 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
 from ikzops.agent.restore_server import GODEBUG_TLS
 from ikzops.deploys.context import partnership
 from ikzops.operations import repository
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put
 from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
@@ -52,7 +52,7 @@ def repository_volume() -> None:
     apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
     repository.volume(name=f"repository volume {spec.path}", path=spec.path, reserved=sum(spec.reserve.values()),
                       user=USER, group=USER)
-    files.directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
+    directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
     put(
         name="capacity plan (reservations per partner)",
         src=StringIO(templates.render("repository/capacity.json.j2", capacity=layout.capacity_plan(p, host.name))),
@@ -70,7 +70,7 @@ def rest_server() -> None:
     spec = layout.volume(p, host.name)
 
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
-    files.directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
+    directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
     cert = pki.server_certificate(store, p.name, host.name, layout.server_names(me))
     changes = [
         put(name="TLS certificate", src=StringIO(cert.certificate), dest=f"{TLS_DIR}/server.crt", mode="0644"),
@@ -102,7 +102,7 @@ def retention() -> None:
         return
     p = partnership()
     store = SecretStore(p.name)
-    files.directory(name="retention passwords directory", path=layout.RETENTION_DIR, user=USER, group=USER, mode="0700")
+    directory(name="retention passwords directory", path=layout.RETENTION_DIR, user=USER, group=USER, mode="0700")
     config = layout.retention_config(p, host.name)
     for entry in config["repositories"]:
         secret_file(
@@ -129,10 +129,10 @@ def verify_and_drills() -> None:
     if "repository" not in host.groups:
         return
     p = partnership()
-    files.directory(name="restic cache for verify and drills", path=layout.RESTIC_CACHE, user=USER, group=USER, mode="0700")
-    files.directory(name="verify state (check cursors)", path=layout.VERIFY_STATE, mode="0700")
+    directory(name="restic cache for verify and drills", path=layout.RESTIC_CACHE, user=USER, group=USER, mode="0700")
+    directory(name="verify state (check cursors)", path=layout.VERIFY_STATE, mode="0700")
     if any(job.spec.hooks.postgresql for job in p.jobs_landing_on(host.name)):
-        files.directory(name="postgresql-common settings", path="/etc/postgresql-common/createcluster.d", mode="0755")
+        directory(name="postgresql-common settings", path="/etc/postgresql-common/createcluster.d", mode="0755")
         put(name="no default cluster (drills start their own)", dest="/etc/postgresql-common/createcluster.d/ikzops.conf",
             src=StringIO("# ikzops: drills start a private scratch server; no default cluster\ncreate_main_cluster = false\n"),
             mode="0644")

@@ -6,13 +6,13 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, systemd
 
 from ikzops import templates
 from ikzops.deploys.context import partnership
 from ikzops.deploys.hardening import hardened
 from ikzops.operations import luns, tgt
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put
 from ikzops.san.targets import targets_for
 from ikzops.secrets.store import SecretStore
 
@@ -32,7 +32,7 @@ def san_targets() -> None:
 
     for pool_name, pool in sorted(me.pools.items()):
         if pool.backing == "file":
-            files.directory(name=f"pool {pool_name} directory", path=pool.path, mode="0700")
+            directory(name=f"pool {pool_name} directory", path=pool.path, mode="0700")
             keep = [lun.name for t in targets for lun in t.luns if lun.device.startswith(f"{pool.path}/")]
             luns.no_lost_luns(
                 name=f"pool {pool_name}: no LUN dropped without --allow-destroy",

@@ -12,10 +12,9 @@ from io import BytesIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import files
 
 from ikzops.deploys.context import partnership
-from ikzops.operations.files import put
+from ikzops.operations.files import directory, put
 from ikzops.secrets import catalog, sealed
 from ikzops.secrets.store import SecretStore
 
@@ -32,6 +31,6 @@ def sealed_store() -> None:
         return
     catalog.materialize(p, store)
     blob = sealed.seal(sealed.archive(store.root), public.read_bytes())
-    files.directory(name="sealed secret stores directory", path=sealed.DEPOSIT_DIR, user="root", group="root", mode="0700")
+    directory(name="sealed secret stores directory", path=sealed.DEPOSIT_DIR, user="root", group="root", mode="0700")
     put(name=f"sealed secret store of {p.name}", src=BytesIO(blob), dest=sealed.deposit_path(p.name),
         user="root", group="root", mode="0600")

@@ -16,18 +16,21 @@ class FileState:
     mode: int
     user: str
     group: str
+    #: "" for a directory
     sha256: str
+    #: "f" a regular file, "d" a directory
+    kind: str = "f"
 
 
 class FilesIn(FactBase[dict[str, FileState] | None]):
-    """``{name: FileState}`` of the regular files directly in ``path``; None when ``path`` is
-    no directory."""
+    """``{name: FileState}`` of the regular files and directories directly in ``path`` (files
+    with their sha256); None when ``path`` is no directory."""
 
     def command(self, path: str) -> StringCommand:
         where = QuoteString(path)
         return StringCommand(
             "[ -d", where, "] || exit 0; echo directory;",
-            "find", where, "-mindepth 1 -maxdepth 1 -type f -printf 'stat %m %u %g %f\\n';",
+            "find", where, "-mindepth 1 -maxdepth 1 \\( -type f -o -type d \\) -printf 'stat %y %m %u %g %f\\n';",
             "find", where, "-mindepth 1 -maxdepth 1 -type f -exec sha256sum {} +",
         )
 
@@ -41,8 +44,9 @@ class FilesIn(FactBase[dict[str, FileState] | None]):
         stats, digests = {}, {}
         for line in output[1:]:
             if line.startswith("stat "):
-                _, mode, user, group, name = line.split(" ", 4)
-                stats[name] = (int(mode, 8), user, group)
+                _, kind, mode, user, group, name = line.split(" ", 5)
+                stats[name] = (int(mode, 8), user, group, kind)
             elif len(line) > 66 and line[64:66] == "  ":
                 digests[posixpath.basename(line[66:])] = line[:64]
-        return {name: FileState(*stat, digests.get(name, "")) for name, stat in stats.items()}
+        return {name: FileState(mode, user, group, digests.get(name, ""), kind)
+                for name, (mode, user, group, kind) in stats.items()}

@@ -13,7 +13,7 @@ import posixpath
 from typing import IO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, QuoteString, StringCommand, operation
+from pyinfra.api import FileUploadCommand, OperationError, QuoteString, StringCommand, operation
 from pyinfra.api.util import get_file_sha256
 from pyinfra.operations.util import files as file_utils
 
@@ -41,11 +41,20 @@ def put(src: str | IO, dest: str, user: str | None = None, group: str | None = N
     + user, group, mode: enforced when given (``mode`` as octal text, e.g. ``"0600"``)
     """
 
+    commands = list(_put(src, dest, user, group, mode))
+    if not commands:
+        host.noop(f"file {dest} is already uploaded")
+    yield from commands
+
+
+def _put(src: str | IO, dest: str, user: str | None, group: str | None, mode: str | None):
     folder, name = posixpath.split(dest)
     present = listing(folder)
     if present is None:
         yield StringCommand("mkdir", "-p", QuoteString(folder))
     current = (present or {}).get(name)
+    if current is not None and current.kind != "f":
+        raise OperationError(f"{dest} exists and is no regular file")
     if current is None or current.sha256 != get_file_sha256(src):
         yield FileUploadCommand(src, dest, remote_temp_filename=host.get_temp_filename(dest))
         if user or group:
@@ -53,10 +62,48 @@ def put(src: str | IO, dest: str, user: str | None = None, group: str | None = N
         if mode:
             yield file_utils.chmod(dest, mode)
         return
-    owner = (user and current.user != user) or (group and current.group != group)
-    if owner:
-        yield file_utils.chown(dest, user, group)
+    yield from _owner_and_mode(dest, current, user, group, mode)
+
+
+@operation()
+def put_files(files: dict[str, str], mode: str | None = None, user: str | None = None, group: str | None = None):
+    """Each ``dest`` of ``files`` (``{dest: local path}``) holds its source: one operation for
+    a set of files that change together (the agent's modules), whose names pyinfra lists once.
+
+    + files: ``{remote path: local path}``
+    + mode, user, group: enforced on each file when given
+    """
+
+    commands = [c for dest, src in sorted(files.items()) for c in _put(src, dest, user, group, mode)]
+    if not commands:
+        host.noop(f"{len(files)} files are already uploaded")
+    yield from commands
+
+
+@operation()
+def directory(path: str, user: str | None = None, group: str | None = None, mode: str | None = None):
+    """``path`` is a directory (parents made as needed), owned by ``user``:``group`` with
+    ``mode`` where given; compared with its parent's listing."""
+
+    parent, name = posixpath.split(path.rstrip("/"))
+    current = (listing(parent) or {}).get(name)
+    if current is not None and current.kind != "d":
+        raise OperationError(f"{path} exists and is no directory")
+    if current is None:
+        yield StringCommand("mkdir", "-p", QuoteString(path))
+        if user or group:
+            yield file_utils.chown(path, user, group)
+        if mode:
+            yield file_utils.chmod(path, mode)
+        return
+    commands = list(_owner_and_mode(path, current, user, group, mode))
+    if not commands:
+        host.noop(f"directory {path} already exists")
+    yield from commands
+
+
+def _owner_and_mode(path: str, current: FileState, user: str | None, group: str | None, mode: str | None):
+    if (user and current.user != user) or (group and current.group != group):
+        yield file_utils.chown(path, user, group)
     if mode and current.mode != int(mode, 8):
-        yield file_utils.chmod(dest, mode)
-    elif not owner:
-        host.noop(f"file {dest} is already uploaded")
+        yield file_utils.chmod(path, mode)

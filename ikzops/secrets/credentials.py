@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import bcrypt
 
 from ikzops.secrets.store import SecretStore
@@ -38,13 +40,21 @@ def monitor_bcrypt(store: SecretStore) -> str:
     return _bcrypt(store, "monitoring", MONITOR_USER, monitor_password(store))
 
 
+@functools.lru_cache(maxsize=256)
+def _matches(password: str, hashed: str) -> bool:
+    """bcrypt's check (about 70 ms by design), once per process for each pair: a deploy asks
+    for the same hashes on every host, twice (pyinfra plans, then runs)."""
+
+    return bcrypt.checkpw(password.encode(), hashed.encode())
+
+
 def _bcrypt(store: SecretStore, kind: str, user: str, password: str) -> str:
     """The bcrypt hash of ``password`` (kept beside it, so files holding it do not change every deploy)."""
 
     path = store.path(kind, f"{user}.bcrypt")
     if path.exists():
         hashed = path.read_text().strip()
-        if bcrypt.checkpw(password.encode(), hashed.encode()):
+        if _matches(password, hashed):
             return hashed
     hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=10)).decode()
     write_secret(path, hashed + "\n")

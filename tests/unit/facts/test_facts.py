@@ -24,8 +24,10 @@ def test_files_in_reads_mode_owner_and_digest_of_each_file():
     from ikzops.facts.files import FilesIn, FileState
 
     digest = "a" * 64
-    output = ["directory", "stat 600 root prometheus monitor password", f"{digest}  /etc/x/monitor password"]
-    assert FilesIn().process(output) == {"monitor password": FileState(0o600, "root", "prometheus", digest)}
+    output = ["directory", "stat f 600 root prometheus monitor password", "stat d 700 root root jobs",
+              f"{digest}  /etc/x/monitor password"]
+    assert FilesIn().process(output) == {"monitor password": FileState(0o600, "root", "prometheus", digest),
+                                         "jobs": FileState(0o700, "root", "root", "", "d")}
 
 
 def test_files_in_a_missing_directory_is_none_and_an_empty_one_is_empty():
