@@ -1,7 +1,8 @@
-"""Deploy benchmark: the first full deploy of fresh lab containers vs a second, no-op one.
+"""Deploy benchmark: the first full deploy of fresh lab containers vs no-op ones.
 
-Recreates the lab's containers (images stay cached), deploys everything, deploys
-again; reports both times, their ratio and the changes of the second run (must be 0).
+Recreates the lab's containers (images stay cached), deploys everything, then deploys
+again and runs ``--dry`` (three times each, alternating); reports every sample, the
+medians, their ratios to the first deploy and the changes of the no-op runs (must be 0).
 ``--smoke`` keeps the containers (the first deploy may then change nothing).
 
     python -m bench.deploy [--smoke]
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from statistics import median
 
 from bench.common import LAB, arguments, save
 from ikzops.lab import manager
@@ -27,20 +29,32 @@ def main(argv: list[str] | None = None) -> dict:
     first = deploys.deploy(LAB)
     first_s = time.perf_counter() - started
     assert not first.errors, first.errors
-    started = time.perf_counter()
-    second = deploys.deploy(LAB)
-    second_s = time.perf_counter() - started
-    assert not second.errors, second.errors
-    results = {"first_s": round(first_s, 2), "first_changes": first.changes, "noop_s": round(second_s, 2),
-               "noop_changes": second.changes, "ratio": round(second_s / first_s, 3),
+    samples: dict[str, list[float]] = {"noop": [], "dry": []}
+    changes: dict[str, int] = {"noop": 0, "dry": 0}
+    changed: dict = {}
+    for _ in range(1 if args.smoke else 3):
+        for kind in ("noop", "dry"):
+            started = time.perf_counter()
+            report = deploys.deploy(LAB, dry=kind == "dry")
+            samples[kind].append(round(time.perf_counter() - started, 2))
+            assert not report.errors, report.errors
+            changes[kind] += report.changes
+            changed.update(report.changes_by_host() if kind == "noop" else {})
+    noop_s, dry_s = median(samples["noop"]), median(samples["dry"])
+    results = {"first_s": round(first_s, 2), "first_changes": first.changes, "noop_s": noop_s,
+               "noop_samples": samples["noop"], "noop_changes": changes["noop"], "dry_s": dry_s,
+               "dry_samples": samples["dry"], "dry_would_change": changes["dry"],
+               "ratio": round(noop_s / first_s, 3), "dry_ratio": round(dry_s / first_s, 3),
                # what a no-op deploy still changed (should be nothing): for the reader to chase
-               "noop_changed": second.changes_by_host()}
+               "noop_changed": changed}
     return save("deploy", results,
-         "### Deploy: first full deploy vs no-op (6 hosts, storage + backup + monitoring)\n\n"
-         "| run | seconds | operations changed |\n|---|---|---|\n"
-         f"| first (fresh containers) | {first_s:.1f} | {first.changes} |\n"
-         f"| second (no-op) | {second_s:.1f} | {second.changes} |\n"
-         f"| ratio | {second_s / first_s:.2f} | |\n", smoke=args.smoke)
+         "### Deploy: first full deploy vs no-op (6 hosts, storage + backup + monitoring + firewall)\n\n"
+         "| run | seconds (median) | samples | operations changed | ratio to first |\n|---|---|---|---|---|\n"
+         f"| first (fresh containers) | {first_s:.1f} | {first_s:.1f} | {first.changes} | 1.00 |\n"
+         f"| no-op deploy | {noop_s:.1f} | {', '.join(f'{x:.1f}' for x in samples['noop'])} | {changes['noop']} "
+         f"| {noop_s / first_s:.2f} |\n"
+         f"| `--dry` (unchanged inventory) | {dry_s:.1f} | {', '.join(f'{x:.1f}' for x in samples['dry'])} "
+         f"| {changes['dry']} would | {dry_s / first_s:.2f} |\n", smoke=args.smoke)
 
 
 if __name__ == "__main__":
