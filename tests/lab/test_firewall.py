@@ -135,3 +135,27 @@ def test_the_boot_unit_loads_the_confirmed_ruleset(p, deployed_lab):
     sh(p, "city-app", f"systemctl restart {nft.UNIT}.service")
     assert digest(p, "city-app") == before
     assert sh(p, "city-app", f"systemctl is-enabled {nft.UNIT}.service").strip() == "enabled"
+
+
+def test_switching_the_firewall_off_removes_the_table_and_its_boot_unit_and_on_brings_them_back(
+        p, deployed_lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
+    off = lab_inventory_copy(tmp_path, replace={
+        'ikz_firewall = {"control": ["172.30.77.1"]}': 'ikz_firewall = {"control": ["172.30.77.1"], "enabled": False}',
+        '"initiator_addresses": ["city-app"],': '',
+        '"initiator_addresses": ["district-app"],': '',
+    })
+    before = digest(p, "city-app")
+    try:
+        done = CliRunner().invoke(cli, ["deploy", "-i", str(off), "--only", "firewall", "--limit", "city-app"])
+        assert done.exit_code == 0, done.output
+        gone = sh(p, "city-app", f"nft list table {' '.join(nft.TABLE)} >/dev/null 2>&1 && echo table; "
+                                 f"ls {nft.RULESET} /etc/systemd/system/{nft.UNIT}.service 2>/dev/null; true")
+        assert gone.strip() == ""
+        # city-app accepts what its firewall refused; district-app (not deployed here) still filters
+        assert probe(p, "district-app", "city-app", layout.NODE_EXPORTER_PORT) == "open"
+        assert probe(p, "city-app", "district-app", layout.NODE_EXPORTER_PORT) == "firewall"
+    finally:
+        back = CliRunner().invoke(cli, ["deploy", "-i", LAB, "--only", "firewall", "--limit", "city-app"])
+    assert back.exit_code == 0, back.output
+    assert digest(p, "city-app") == before
