@@ -13,6 +13,7 @@ import json
 
 from bench import backup, control_plane, deploy, drill, lun_backup, recover, restore, scrub, verify, verify_scale
 from bench.common import results_dir
+from ikzops.model.units import format_size
 
 #: every benchmark, in the order they run, with the options the full run gives it
 BENCHMARKS = {
@@ -46,7 +47,9 @@ def goals(r: dict[str, dict]) -> str:
                   f"incremental ≤ 1.2× two bare restic backups: {r['backup']['incremental_ratio']:.2f}×")
     rows += _goal("LUN backup", r["lun_backup"]["full_ratio"] <= 1.1,
                   f"1 GiB LUN ≤ 1.1× bare `restic backup --stdin`: {r['lun_backup']['full_ratio']:.2f}×")
-    rows += _goal("drill", r["drill"]["ratio"] <= 1.15, f"≤ 1.15× bare restore: {r['drill']['ratio']:.2f}×")
+    drills = sorted([r["drill"], *r.get("drill_sizes", [])], key=lambda d: d["size_bytes"])
+    rows += _goal("drill", all(d["ratio"] <= 1.15 for d in drills),
+                  "≤ 1.15× bare restore at every size: " + ", ".join(f"{d['ratio']:.2f}× at {_size(d)}" for d in drills))
     rows += _goal("restore", r["restore"]["ratio"] <= 1.2, f"≤ 1.2× bare restore: {r['restore']['ratio']:.2f}×")
     rows += _goal("recover", r["recover"]["recover_ratio"] <= 1.2,
                   f"recover run ≤ 1.2× the bare restores: {r['recover']['recover_ratio']:.2f}×")
@@ -60,14 +63,30 @@ def goals(r: dict[str, dict]) -> str:
     return rows
 
 
+def _size(result: dict) -> str:
+    return format_size(result["size_bytes"])
+
+
+def scaling(results: dict[str, dict]) -> str:
+    """How drill cost grows with data: one row per measured size (``drill*.json``)."""
+
+    drills = sorted([results["drill"], *results.get("drill_sizes", [])], key=lambda d: d["size_bytes"])
+    rows = "".join(f"| {_size(d)} | {d['ikzops_median_s']:.2f} | {d['bare_median_s']:.2f} | {d['ratio']:.2f} |\n"
+                   for d in drills)
+    return ("### Scaling: drill vs bare restore by size (medians)\n\n"
+            "| data | ikzops drill s | bare restore s | ratio |\n|---|---|---|---|\n" + rows)
+
+
 def summarize(smoke: bool) -> str:
     """``SUMMARY.md`` from the results files: the goals (not in smoke mode), then every table."""
 
     folder = results_dir(smoke)
     results = {name: json.loads((folder / f"{name}.json").read_text()) for name in BENCHMARKS}
+    results["drill_sizes"] = [json.loads(f.read_text()) for f in sorted(folder.glob("drill-*.json"))]
     tables = "\n".join((folder / f"{name}.md").read_text() for name in BENCHMARKS)
+    tables += "\n" + scaling(results)
     summary = "" if smoke else goals(results) + "\n"
-    runs = ", ".join(sorted({r["when"][:10] for r in results.values()}))
+    runs = ", ".join(sorted({r["when"][:10] for name, r in results.items() if name in BENCHMARKS}))
     (folder / "SUMMARY.md").write_text(f"# Benchmark results\n\nMachine: {results['deploy']['machine']}; "
                                        f"measured {runs}.\n\n{summary}{tables}")
     return summary
