@@ -35,8 +35,8 @@ def log(message: str) -> None:
     print(f"ikzops firewall: {message}", file=sys.stderr, flush=True)
 
 
-def nft(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["nft", *args], input=stdin, capture_output=True, text=True, check=False)
+def nft(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["nft", *args], capture_output=True, text=True, check=False)
 
 
 def live_digest() -> str | None:

@@ -14,7 +14,7 @@ from pyinfra.operations import apt, files, python, systemd
 from ikzops import templates
 from ikzops.deploys.context import partnership
 from ikzops.firewall import nft
-from ikzops.firewall.rules import rules
+from ikzops.firewall.rules import ssh
 from ikzops.operations import firewall
 from ikzops.operations.files import put
 
@@ -35,10 +35,9 @@ def firewall_per_role() -> None:
                src=StringIO(templates.render("firewall/ikzops-firewall.service.j2", host=host.name,
                                              ruleset=nft.RULESET, table=" ".join(nft.TABLE))))
     systemd.daemon_reload(name="systemd reload (firewall unit changed)", _if=unit.did_change)
-    ssh = rules(p, host.name)[0]
     loaded = firewall.ruleset(
         name=nft.OPERATION, content=nft.ruleset(p, host.name),
-        rollback_after=int(p.firewall.rollback_after.total_seconds()), ssh_from=list(ssh.sources),
+        rollback_after=int(p.firewall.rollback_after.total_seconds()), ssh_from=list(ssh(p, host.name).sources),
     )
     python.call(name="firewall: new ruleset confirmed over a new SSH connection", function=firewall.confirm,
                 _if=loaded.did_change)

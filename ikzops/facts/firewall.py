@@ -13,8 +13,6 @@ from ikzops.agent.firewall import CANDIDATE, RECORDED, RULESET, TABLE
 class FirewallState:
     #: the address this SSH session comes from, as the host sees it ("" if not over SSH)
     client: str = ""
-    #: nft is installed
-    nft: bool = False
     #: sha256 of the confirmed ruleset file
     ruleset: str | None = None
     #: sha256 of ``nft -s list table inet ikzops`` now, and as recorded when confirmed
@@ -35,7 +33,6 @@ class Firewall(FactBase[FirewallState]):
         table = " ".join(TABLE)
         return "; ".join((
             'printf "client=%s\\n" "${SSH_CONNECTION%% *}"',
-            "command -v nft >/dev/null && echo nft=1",
             f"[ -f {RULESET} ] && printf 'ruleset=%s\\n' \"$(sha256sum < {RULESET} | cut -d' ' -f1)\"",
             f"[ -f {RECORDED} ] && printf 'recorded=%s\\n' \"$(cat {RECORDED})\"",
             f"[ -f {CANDIDATE} ] && echo pending=1",
@@ -47,7 +44,7 @@ class Firewall(FactBase[FirewallState]):
     def process(self, output: list[str]) -> FirewallState:
         values = dict(line.split("=", 1) for line in output if "=" in line)
         return FirewallState(
-            client=values.get("client", ""), nft=values.get("nft") == "1", ruleset=values.get("ruleset") or None,
+            client=values.get("client", ""), ruleset=values.get("ruleset") or None,
             live=values.get("live") or None, recorded=values.get("recorded") or None,
             pending=values.get("pending") == "1",
         )

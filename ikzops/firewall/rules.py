@@ -65,6 +65,13 @@ def _port_range(ports: range) -> str:
     return f"{ports.start}-{ports.stop - 1}"
 
 
+def ssh(p: Partnership, host_name: str) -> Rule:
+    """SSH: from the control hosts only (the deploy refuses a ruleset that would not admit itself)."""
+
+    assert p.firewall is not None
+    return Rule("ssh", str(p.hosts[host_name].port), collapse(p.firewall.control), whom="the control hosts")
+
+
 def rules(p: Partnership, host_name: str) -> list[Rule]:
     """Everything ``host_name`` accepts, in the order of the ruleset."""
 
@@ -73,7 +80,7 @@ def rules(p: Partnership, host_name: str) -> list[Rule]:
     control = list(p.firewall.control)
     monitors = _addresses(p, (h.name for h in p.hosts_with("monitor")))
     monitor_names = ", ".join(h.name for h in p.hosts_with("monitor")) or "no monitor"
-    found = [Rule("ssh", str(host.port), collapse(control), whom="the control hosts")]
+    found = [ssh(p, host_name)]
     if host.has("repository"):
         clients = {job.client for job in p.jobs_landing_on(host_name)}
         clients |= {p.hosts[c].standby for c in clients if p.hosts[c].standby}

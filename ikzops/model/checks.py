@@ -349,6 +349,13 @@ def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[st
     if written and firewall is None:
         return  # ikz_firewall itself is broken; its problems are reported already
     on = firewall is not None and firewall.enabled
+    broken = named - set(hosts)  # hosts whose own data is broken are reported already, not again here
+
+    def unknown(entry: str) -> str | None:
+        if entry in broken or networks.resolve(entry, hosts) is not None:
+            return None
+        return f"{entry!r} is no address, network, host of the inventory or 'any'"
+
     for host in hosts.values():
         path: tuple[PathPart, ...] = ("hosts", host.name)
         if on and networks.network(host.address) is None:
@@ -359,9 +366,8 @@ def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[st
             if not on:
                 out.add(where, "takes no effect: the firewall is off (set ikz_firewall to turn it on)")
                 continue
-            for entry in rule.sources:
-                if entry not in named - set(hosts) and networks.resolve(entry, hosts) is None:
-                    out.add(where + ("from",), f"{entry!r} is no address, network, host of the inventory or 'any'")
+            for message in filter(None, map(unknown, rule.sources)):
+                out.add(where + ("from",), message)
     for name, lun in luns.items():
         path = ("ikz_luns", name, "initiator_addresses")
         if not on:
@@ -371,7 +377,5 @@ def _check_firewall(firewall: FirewallSpec | None, written: bool, hosts: dict[st
         if not lun.initiator_addresses:
             out.add(path, "missing: with ikz_firewall on, storage hosts accept iSCSI only from the addresses "
                           "(or inventory hosts) written here")
-        for entry in lun.initiator_addresses:
-            # a host whose own data is broken is reported already, not again here
-            if entry not in named - set(hosts) and networks.resolve(entry, hosts) is None:
-                out.add(path, f"{entry!r} is no address, network, host of the inventory or 'any'")
+        for message in filter(None, map(unknown, lun.initiator_addresses)):
+            out.add(path, message)

@@ -8,9 +8,11 @@ inventory (its address), or ``any``.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from ikzops.model.partnership import Host
+if TYPE_CHECKING:  # the schema validates addresses with network(); the partnership imports the schema
+    from ikzops.model.partnership import Host
 
 ANY = "any"
 EVERYWHERE = ("0.0.0.0/0", "::/0")
@@ -37,5 +39,11 @@ def resolve(entry: str, hosts: Mapping[str, Host]) -> tuple[str, ...] | None:
     return (found,) if found else None
 
 
-def is_ipv6(value: str) -> bool:
-    return ipaddress.ip_network(value, strict=False).version == 6
+def covers(sources: Iterable[str], address: str) -> bool:
+    """Whether ``address`` is inside one of the networks ``sources``."""
+
+    try:
+        where = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(where in ipaddress.ip_network(source) for source in sources)

@@ -21,7 +21,6 @@ Host keys (in the host's tuple in the inventory file):
 
 from __future__ import annotations
 
-import ipaddress
 import posixpath
 import re
 from datetime import timedelta
@@ -29,6 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from ikzops.model import networks
 from ikzops.model.schedule import ScheduleError, fire_seconds
 from ikzops.model.units import parse_duration, parse_size
 
@@ -82,10 +82,10 @@ def _positive_size(value: int) -> int:
 def _network(value: str) -> str:
     """An IPv4/IPv6 address or network, written as nftables takes it (``10.0.0.0/24``)."""
 
-    try:
-        return str(ipaddress.ip_network(str(value), strict=False))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IP address or network (like 10.1.2.3 or 10.1.0.0/16)") from None
+    found = networks.network(str(value))
+    if found is None:
+        raise ValueError(f"{value!r} is not an IP address or network (like 10.1.2.3 or 10.1.0.0/16)")
+    return found
 
 
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]

@@ -8,7 +8,6 @@ unless :func:`confirm` reaches the host again over a *new* SSH connection.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from io import StringIO
 
 from pyinfra import host
@@ -18,6 +17,7 @@ from pyinfra.operations import files
 from ikzops import layout
 from ikzops.agent.firewall import CANDIDATE
 from ikzops.facts.firewall import Firewall
+from ikzops.model import networks
 
 
 def _agent(*args: str) -> StringCommand:
@@ -39,21 +39,13 @@ def ruleset(content: str, rollback_after: int, ssh_from: list[str]):
     if state.ruleset == wanted and state.live is not None and state.live == state.recorded and not state.pending:
         host.noop("table inet ikzops is loaded as the model says")
         return
-    if state.client and not _within(state.client, ssh_from):
+    if state.client and not networks.covers(ssh_from, state.client):
         raise OperationError(
             f"this deploy comes from {state.client}, which the new ruleset would not admit over SSH: ikzops "
             "refuses to lock itself out. Add that address (or its network) to ikz_firewall's 'control'"
         )
     yield from files.put._inner(src=StringIO(content), dest=CANDIDATE, mode="0600")
     yield _agent("apply", str(rollback_after))
-
-
-def _within(address: str, networks: list[str]) -> bool:
-    try:
-        where = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(where in ipaddress.ip_network(net) for net in networks)
 
 
 def confirm() -> None:

@@ -40,6 +40,6 @@ def test_files_in_a_missing_directory_is_none_and_an_empty_one_is_empty():
 def test_firewall_state_reads_the_deploys_address_and_digests():
     from ikzops.facts.firewall import Firewall
 
-    state = Firewall().process(["client=172.30.77.1", "nft=1", "ruleset=ab", "live=cd", "recorded=cd"])
-    assert (state.client, state.nft, state.ruleset, state.live, state.recorded, state.pending) == (
-        "172.30.77.1", True, "ab", "cd", "cd", False)
+    state = Firewall().process(["client=172.30.77.1", "ruleset=ab", "live=cd", "recorded=cd"])
+    assert (state.client, state.ruleset, state.live, state.recorded, state.pending) == (
+        "172.30.77.1", "ab", "cd", "cd", False)
