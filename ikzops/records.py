@@ -1,5 +1,6 @@
-"""Records an auditor can file: each drill and each restore as JSON (stable, versioned) and
-Markdown, in ``<state folder>/reports/<partnership>/<kind>/`` (or a folder given)."""
+"""Records an auditor can file: each drill, restore and recovery as JSON (stable, versioned) and
+Markdown, in ``<state folder>/reports/<partnership>/<kind>/`` (drills: or a folder given), and
+as a record of the partnership's tamper-evident history (:mod:`ikzops.history.log`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ikzops import templates
+from ikzops.history import log
 from ikzops.state import state_root, write_file
 
 JSON_VERSION = 1
@@ -20,13 +22,15 @@ def folder(partnership: str, kind: str, override: str | None = None) -> Path:
     return Path(override) if override else state_root() / "reports" / partnership / kind
 
 
-def write(record, kind: str, name: str, where: Path) -> Path:
-    """``<name>.json`` and ``<name>.md`` (template ``reports/<one record's kind>.md.j2``); the .md path."""
+def write(record, kind: str, name: str, partnership: str, override: str | None = None) -> Path:
+    """``<name>.json`` and ``<name>.md`` (template ``reports/<one record's kind>.md.j2``) in the
+    kind's folder, and the record in the history; the .md path."""
 
-    base = where / name
-    write_file(base.with_suffix(".json"), json.dumps({"version": JSON_VERSION, "kind": ONE[kind], **asdict(record)},
-                                                     indent=2) + "\n")
+    base = folder(partnership, kind, override) / name
+    document = {"version": JSON_VERSION, "kind": ONE[kind], **asdict(record)}
+    write_file(base.with_suffix(".json"), json.dumps(document, indent=2) + "\n")
     write_file(base.with_suffix(".md"), templates.render(f"reports/{ONE[kind]}.md.j2", d=record))
+    log.append(partnership, ONE[kind], document)
     return base.with_suffix(".md")
 
 

@@ -9,7 +9,8 @@ Started by the job's systemd service (its timer, or ``ikzops backup``). In order
 3. back up to **every destination at once** (own site and partner sites, each
    independently: one site down does not stop the others; destinations.py);
 4. catch up: runs that a destination missed are copied into it (catch_up.py);
-5. run the ``after`` hooks; write ``last-run.json`` and Prometheus textfile metrics.
+5. run the ``after`` hooks; write ``last-run.json``, the run's record in the history
+   (history.py) and Prometheus textfile metrics.
 
 Exit 0: every destination got the snapshot; 1: some did not (the others did);
 2: the job could not run (config, lock, hook, all destinations failed).
@@ -27,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from . import lun_image
+from . import history, lun_image
 from .catch_up import catch_up, expect_catch_up, settle_catch_up
 from .destinations import DestinationResult, backup_to
 from .execute import log
@@ -135,8 +136,36 @@ def main(argv: list[str]) -> int:
     report["finished"] = datetime.now(UTC).isoformat()
     report["status"] = status
     save_report(config.state_dir, report)
+    record_run(config, report)
     write_textfile(config, report)
     return status
+
+
+#: what a backup run's history record keeps of each destination's result
+RECORDED = ("ok", "snapshot_id", "files_new", "files_changed", "files_unmodified", "bytes_added",
+            "bytes_processed", "seconds", "error")
+
+
+def run_record(config: JobConfig, report: dict) -> dict:
+    """The history record of one run (pure): when, how it ended, and per destination."""
+
+    return {
+        "kind": "backup", "job": config.job, "client": config.client, "site": config.site,
+        "partnership": config.partnership, "run": report["run"], "started": report["started"],
+        "finished": report["finished"], "status": report["status"], "error": report["error"],
+        "destinations": {site: {key: result.get(key) for key in RECORDED}
+                         for site, result in report["destinations"].items()},
+    }
+
+
+def record_run(config: JobConfig, report: dict) -> None:
+    """Append the run to the job's history stream; a failure to do so is logged, and the run
+    stands (the report will show the run as missing from the history)."""
+
+    try:
+        history.append(f"{history.RUNS_DIR}/backup-{config.job}{history.SUFFIX}", run_record(config, report))
+    except (OSError, ValueError, KeyError) as exc:
+        log(f"{config.job}: the run could not be written to the history: {exc}")
 
 
 def destination_history(history: dict, report: dict) -> dict:

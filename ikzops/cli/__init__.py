@@ -14,6 +14,7 @@ from ikzops.cli.console import console, err_console
 from ikzops.cli.deploy import deploy
 from ikzops.cli.drill import drill
 from ikzops.cli.firewall import firewall
+from ikzops.cli.history import history
 from ikzops.cli.inventory import inventory
 from ikzops.cli.lab import lab
 from ikzops.cli.recover import recover
@@ -80,6 +81,7 @@ cli.add_command(restore)
 cli.add_command(recover)
 cli.add_command(reseed)
 cli.add_command(secrets)
+cli.add_command(history)
 
 
 def main() -> None:

@@ -8,8 +8,11 @@ import click
 from rich.table import Table
 
 from ikzops.cli.console import console, err_console
+from ikzops.cli.history import print_survey
 from ikzops.cli.inventory import inventory_option
+from ikzops.errors import worst
 from ikzops.model.units import format_seconds, format_size
+from ikzops.orchestrate import history
 from ikzops.orchestrate import verify as orchestrator
 
 COLOURS = {"ok": "green", "finding": "red", "unreachable": "yellow"}
@@ -22,17 +25,24 @@ COLOURS = {"ok": "green", "finding": "red", "unreachable": "yellow"}
 @click.option("--subsets", default=7, show_default=True, type=click.IntRange(1, 10000),
               help="t in --read-data-subset n/t: every byte is read once every t runs.")
 @click.option("--full", is_flag=True, help="Read all data of every repository (restic check --read-data).")
+@click.option("--no-collect", is_flag=True, help="Do not collect the history afterwards (see: ikzops history collect).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON document (see README).")
-def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: bool) -> None:
+def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, no_collect: bool, as_json: bool) -> None:
     """Prove for every job × destination: fresh (RPO), replicated, intact.
 
     Exit 0 all good, 1 a finding (stale, replication gap, failed check, missing
     repository), 3 a repository host unreachable (the rest is still checked).
+    Afterwards the history is collected (new runs to the control host, a copy to every
+    repository host); a broken history is a finding too.
     """
     with err_console.status("verifying repositories"):
         report = orchestrator.verify(inventory_path, jobs=jobs, sites=sites, subsets=subsets, full=full)
+    survey = None
+    if not no_collect:
+        with err_console.status("collecting the history"):
+            survey = history.collect(inventory_path)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2))
+        click.echo(json.dumps({**report.as_json(), "history": survey.as_json() if survey else None}, indent=2))
     else:
         table = Table(title=f"verify {report.partnership}: {len(report.repositories)} repositories "
                             f"in {report.seconds:.1f} s", title_justify="left")
@@ -56,7 +66,9 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, as_json: 
         for r in report.repositories:
             for text in r.findings:
                 err_console.print(f"[{COLOURS[r.status]}]✗[/] {r.job} @ {r.site} ({r.host}): {text}", highlight=False)
-    click.get_current_context().exit(report.exit_code)
+        if survey:
+            print_survey(survey, "history", as_json=False)
+    click.get_current_context().exit(worst([report.exit_code, survey.exit_code if survey else report.exit_code]))
 
 
 def _hashed(scrub) -> str:

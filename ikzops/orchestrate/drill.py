@@ -260,11 +260,10 @@ def drill(inventory: str, *, jobs: tuple[str, ...] = (), from_site: str | None =
     if snapshot and len(pairs) != 1:
         raise ConfigError("--snapshot needs exactly one job and one site (--job J --from S)")
     results, paths = [], []
-    where = records.folder(p.name, "drills", report)
     for job, site in pairs:
         result = drill_one(p, job, site, snapshot=snapshot, progress=progress)
         results.append(result)
-        paths.append(records.write(result, "drills", f"{result.id}-{result.job}-from-{result.from_site}", where))
+        paths.append(records.write(result, "drills", f"{result.id}-{result.job}-from-{result.from_site}", p.name, report))
     return results, paths
 
 

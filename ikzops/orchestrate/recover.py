@@ -358,5 +358,5 @@ def run(inventory: str, the_plan: RecoveryPlan, *, restore, restore_lun, progres
     record.total_seconds = round(time.monotonic() - clock, 1)
     record.finished = datetime.now(UTC).isoformat(timespec="seconds")
     record.verdict = "recovered" if record.jobs and all(j.verdict == "recovered" for j in record.jobs) else "incomplete"
-    path = records.write(record, "recoveries", f"{record.id}-{record.lost}", records.folder(the_plan.partnership, "recoveries"))
+    path = records.write(record, "recoveries", f"{record.id}-{record.lost}", the_plan.partnership)
     return record, path

@@ -217,7 +217,11 @@ def _sweep(parents: list[str]) -> str:
 
 def restore(inventory: str, *, job: str, to: str, from_site: str | None = None, snapshot: str | None = None,
             includes: tuple[str, ...] = (), database: str | None = None, as_name: str | None = None,
-            overwrite: bool = False, dry: bool = False, progress: Progress) -> tuple[RestoreResult, Path | None]:
+            overwrite: bool = False, dry: bool = False, progress: Progress,
+            keep_record: bool = True) -> tuple[RestoreResult, Path | None]:
+    """Restore ``job``'s run onto ``to``; the record is kept unless dry (or ``keep_record`` is
+    False: a caller that completes the restore keeps the one record of it)."""
+
     p = loader.load(inventory)
     chosen_job = p.select_jobs([job])[0]
     target, target_dir = parse_target(p, to)
@@ -255,10 +259,10 @@ def restore(inventory: str, *, job: str, to: str, from_site: str | None = None, 
     except KeyboardInterrupt:
         result.fail("failed", "interrupted: nothing was placed that is not complete; run the same restore again")
         _finish(result, clock)
-        records.write(result, "restores", _name(result), records.folder(p.name, "restores"))
+        records.write(result, "restores", _name(result), p.name)
         raise
     _finish(result, clock)
-    path = None if dry else records.write(result, "restores", _name(result), records.folder(p.name, "restores"))
+    path = None if dry or not keep_record else records.write(result, "restores", _name(result), p.name)
     return result, path
 
 
@@ -556,7 +560,7 @@ def restore_lun(inventory: str, *, lun: str, to: str, from_site: str | None = No
                               hint="remove it (it may be a LUN restored before) or restore onto another storage host")
     staging = f"{posixpath.dirname(device)}/.ikzops-lun-{secrets.token_hex(4)}"
     result, _ = restore(inventory, job=job.name, to=f"{host.name}:{staging}", from_site=from_site, snapshot=snapshot,
-                        includes=(job.image(lun),), dry=dry, progress=progress)
+                        includes=(job.image(lun),), dry=dry, progress=progress, keep_record=False)
     target = failover.failover_target(p, host.name, {lun})
     result.lun = {"name": lun, "device": device, "iqn": target.iqn, "number": target.luns[0].number,
                   "chap_user": target.chap_user, "initiators": list(target.initiators), "served": False}
@@ -567,7 +571,7 @@ def restore_lun(inventory: str, *, lun: str, to: str, from_site: str | None = No
             _serve(p, machine, result, f"{staging}{job.image(lun)}", staging, device)
         else:
             execute.run_remote_shell(machine, f"rm -rf -- {shlex.quote(staging)}", "remove the staging folder")
-    return result, records.write(result, "restores", _name(result), records.folder(p.name, "restores"))
+    return result, None if dry else records.write(result, "restores", _name(result), p.name)
 
 
 def _has_path(machine, path: str) -> bool:

@@ -29,6 +29,7 @@ from ikzops.agent import restic
 from ikzops.agent.policy import kept
 from ikzops.errors import ExitCode, IkzopsError, worst
 from ikzops.execute import Command
+from ikzops.history import log
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import runs_per_day
@@ -344,7 +345,26 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
         compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
     report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)
     publish_metrics(p, report)
+    log.append(p.name, "verify", history_record(report))
     return report
+
+
+def history_record(report: VerifyReport) -> dict:
+    """What the history keeps of a verify run (pure): per repository its verdict and coverage."""
+
+    return {
+        "kind": "verify", "started": report.started, "seconds": round(report.seconds, 1),
+        "exit_code": int(report.exit_code),
+        "repositories": [{
+            "job": r.job, "site": r.site, "host": r.host, "status": r.status, "findings": r.findings,
+            "age_seconds": r.age_seconds, "rpo_seconds": r.rpo_seconds, "snapshots": r.snapshots,
+            "check_ok": r.check.ok, "check_subset": r.check.subset, "hashed_bytes": r.scrub.hashed_bytes,
+            "proven_7d_bytes": r.scrub.proven_7d_bytes, "bytes": r.scrub.bytes, "damaged": len(r.scrub.damaged),
+            "last_complete_pass": max([t for t in (r.scrub.last_complete_pass, r.check.last_full_pass) if t],
+                                      default=None),
+            "size_bytes": r.size_bytes,
+        } for r in report.repositories],
+    }
 
 
 def publish_metrics(p: Partnership, report: VerifyReport) -> None:

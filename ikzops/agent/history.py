@@ -1,0 +1,168 @@
+"""The history: tamper-evident logs of every run (the one home of their format).
+
+A stream is a file of JSON records, one a line. Each record carries its place (``seq``),
+the stream's random ``chain`` id (a rebuilt host starts a new chain, never a forged
+continuation of the old one) and ``prev``, the sha256 of the line before it; the first
+record's ``prev`` is :data:`GENESIS`. Removing, inserting or altering a record breaks the
+link of the record after it; the last record is proven by the copies kept elsewhere
+(the control host and every site's repository host hold the whole history).
+
+Written on clients (a backup run appends to ``RUNS_DIR/backup-<job>.jsonl``) and on the control
+host (verify, drills, restores, recoveries); the control host collects every stream and
+keeps a copy of all of them on every repository host. On a host::
+
+    python3 -m ikzops_agent.history dump DIR          # every stream of DIR as one JSON object
+    python3 -m ikzops_agent.history store DIR < JSON  # extend the copies in DIR, never rewrite them
+
+``store`` takes ``{stream: text}`` and writes a stream only if the copy it holds is a prefix
+of the new text (an unchanged copy is left alone); a copy that differs is kept as evidence
+and named on standard output (exit 1).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+
+from .fileio import write_atomic
+
+GENESIS = "0" * 64
+SUFFIX = ".jsonl"
+#: on clients: the streams of their backup jobs (``backup-<job>.jsonl``)
+RUNS_DIR = "/var/lib/ikzops/history/runs"
+#: on repository hosts: the copy of a partnership's whole history (``<folder>/<partnership>/``)
+COPIES_DIR = "/var/lib/ikzops/history/partnership"
+#: the tail read to find the last record when appending (a record is far smaller)
+TAIL = 1 << 16
+
+
+def digest(line: str) -> str:
+    return hashlib.sha256(line.encode()).hexdigest()
+
+
+def encode(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+def _last_line(handle) -> str:
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - TAIL))
+    lines = handle.read().decode().splitlines()
+    return lines[-1] if lines else ""
+
+
+def append(path: str, record: dict) -> dict:
+    """Append ``record`` to the stream at ``path`` (created 0640 with its folder), linked to the
+    record before it; the record as written. Safe against concurrent writers (a lock)."""
+
+    os.makedirs(os.path.dirname(path), mode=0o750, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o640)
+    with os.fdopen(fd, "r+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        last = _last_line(handle)
+        if last:
+            before = json.loads(last)
+            linked = {"seq": before["seq"] + 1, "chain": before["chain"], "prev": digest(last)}
+        else:
+            linked = {"seq": 0, "chain": secrets.token_hex(4), "prev": GENESIS}
+        written = {**record, **linked}
+        handle.write((encode(written) + "\n").encode())
+        handle.flush()
+        os.fsync(handle.fileno())
+    return written
+
+
+@dataclass(frozen=True)
+class Break:
+    """Where a chain is broken: the record's place (1-based line) and what is wrong."""
+
+    line: int
+    problem: str
+
+
+def check(lines: list[str]) -> list[Break]:
+    """Every broken link of a stream's ``lines`` (empty: the chain holds)."""
+
+    breaks = []
+    chain = None
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            seq, prev, this_chain = record["seq"], record["prev"], record["chain"]
+        except (ValueError, KeyError, TypeError):
+            breaks.append(Break(number, "not a history record (unreadable JSON or no seq/chain/prev)"))
+            continue
+        expected = digest(lines[number - 2]) if number > 1 else GENESIS
+        if prev != expected:
+            breaks.append(Break(number, "does not follow the record before it (removed, inserted or altered)"
+                                if number > 1 else "is not the start of a chain"))
+        if seq != number - 1:
+            breaks.append(Break(number, f"is numbered {seq}, expected {number - 1}"))
+        if chain is not None and this_chain != chain:
+            breaks.append(Break(number, f"belongs to chain {this_chain}, the stream is chain {chain}"))
+        chain = chain or this_chain
+    return breaks
+
+
+def read(path: str) -> list[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def dump(folder: str) -> dict[str, str]:
+    """``{stream: text}`` of every stream in ``folder``."""
+
+    if not os.path.isdir(folder):
+        return {}
+    streams = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(SUFFIX):
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                streams[name[: -len(SUFFIX)]] = handle.read()
+    return streams
+
+
+def store(folder: str, streams: dict[str, str]) -> list[str]:
+    """Extend the copies in ``folder`` with ``streams``; the streams whose copy differs."""
+
+    os.makedirs(folder, mode=0o750, exist_ok=True)
+    differing = []
+    for stream, text in sorted(streams.items()):
+        if "/" in stream or stream.startswith("."):
+            differing.append(stream)
+            continue
+        path = os.path.join(folder, stream + SUFFIX)
+        held = "\n".join(read(path))
+        held = held + "\n" if held else ""
+        if held == text:
+            continue
+        if not text.startswith(held):
+            differing.append(stream)
+            continue
+        write_atomic(path, text, 0o640)
+    return differing
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] not in ("dump", "store"):
+        print("usage: python3 -m ikzops_agent.history dump|store DIR", file=sys.stderr)
+        return 2
+    if argv[0] == "dump":
+        json.dump(dump(argv[1]), sys.stdout)
+        return 0
+    differing = store(argv[1], json.load(sys.stdin))
+    json.dump({"differing": differing}, sys.stdout)
+    return 1 if differing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
