@@ -22,7 +22,17 @@ def environment() -> Environment:
     )
 
 
+@cache
+def html_environment() -> Environment:
+    """For HTML documents: every value escaped unless marked safe (an inline SVG chart)."""
+
+    return Environment(loader=FileSystemLoader(TEMPLATE_DIR), undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True, autoescape=True)
+
+
 def render(name: str, **values: object) -> str:
+    if name.endswith(".html.j2"):
+        return html_environment().get_template(name).render(**values)
     return environment().get_template(name).render(**values)
 
 

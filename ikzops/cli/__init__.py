@@ -9,6 +9,7 @@ import sys
 import click
 
 from ikzops import __version__
+from ikzops.cli.audit import concept, report
 from ikzops.cli.backup import backup
 from ikzops.cli.console import console, err_console
 from ikzops.cli.deploy import deploy
@@ -82,6 +83,8 @@ cli.add_command(recover)
 cli.add_command(reseed)
 cli.add_command(secrets)
 cli.add_command(history)
+cli.add_command(concept)
+cli.add_command(report)
 
 
 def main() -> None:

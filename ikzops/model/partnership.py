@@ -79,6 +79,12 @@ class Job:
         return f"{LUN_IMAGE_DIR}/{self.name}/{lun}.img"
 
 
+def restore_rank(job: Job) -> tuple:
+    """Where ``job`` stands in its site's restore order (the one home of that rule)."""
+
+    return (job.spec.rto.total_seconds(), job.spec.priority, job.name)
+
+
 @dataclass(frozen=True)
 class Partnership:
     name: str
@@ -141,6 +147,12 @@ class Partnership:
             job for job in self.jobs.values()
             if site in job.destinations and self.repository_host(site).name == repository_host
         ]
+
+    def restore_order(self, site: str) -> list[Job]:
+        """The jobs of ``site`` in the order a recovery restores them: shortest RTO first, then
+        the job's ``priority`` (lower first), then its name."""
+
+        return sorted((j for j in self.jobs.values() if j.site == site), key=restore_rank)
 
     def backup_matrix(self) -> dict[str, dict[str, str]]:
         """``{job: {site: "own" | "copy" | ""}}``: which site's data lands where."""

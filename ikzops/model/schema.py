@@ -108,6 +108,8 @@ class Spec(BaseModel):
 class SiteSpec(Spec):
     partner: str = Field(min_length=1, description="who runs this site, e.g. 'City of Saarbrücken IT'")
     description: str = ""
+    #: who answers for this partner's backups (the backup concept names them; CON.3 asks for it)
+    contact: str = ""
 
 
 class PostgresHook(Spec):

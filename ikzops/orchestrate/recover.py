@@ -29,7 +29,7 @@ from ikzops import execute, layout, records
 from ikzops.agent import restic
 from ikzops.errors import ConfigError, ExitCode, IkzopsError, UnreachableError, worst
 from ikzops.model import loader
-from ikzops.model.partnership import Job, Partnership
+from ikzops.model.partnership import Job, Partnership, restore_rank
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
@@ -273,7 +273,7 @@ def plan(inventory: str, *, lost: str, mapping: tuple[str, ...] = (), jobs: tupl
             _commands(inventory, entry)
             step.done("ready" if entry.ready else "; ".join(entry.problems))
         entries.append(entry)
-    entries.sort(key=lambda e: (e.rto_seconds, e.priority, e.job))
+    entries.sort(key=lambda e: restore_rank(p.jobs[e.job]))
     return RecoveryPlan(p.name, lost, datetime.now(UTC).isoformat(timespec="seconds"), entries)
 
 

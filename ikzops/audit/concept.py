@@ -1,0 +1,127 @@
+"""The backup concept (Datensicherungskonzept) of a partnership, built from the model and
+the measured history (pure). Every section names the CON.3 requirement it answers."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta
+
+from ikzops import layout
+from ikzops.audit.con3 import REQUIREMENTS
+from ikzops.model.partnership import Job, Partnership
+from ikzops.model.schedule import longest_gap, runs_per_day
+from ikzops.model.units import format_duration, format_size
+
+#: the history a concept measures volume and change rate over
+MEASURED_DAYS = 30
+
+
+def partner_of(p: Partnership, job: Job) -> str:
+    """The partner whose data ``job`` holds (its home site's operator)."""
+
+    return p.sites[job.site].partner
+
+
+def _what(job: Job) -> dict:
+    spec = job.spec
+    if job.luns:
+        return {"kind": "SAN LUN images", "items": [f"LUN {lun}" for lun in job.luns]}
+    items = list(spec.paths) + [f"PostgreSQL database {db}" for db in (spec.hooks.postgresql.databases
+                                                                         if spec.hooks.postgresql else [])]
+    return {"kind": "PostgreSQL dumps and files" if spec.hooks.postgresql else "files", "items": items}
+
+
+def measured(records: list[dict], job: str, now: datetime, per_day_runs: float) -> dict:
+    """Data volume (the newest good run's) and change rate (median new data a run, times the
+    runs a day) of ``job`` from its good runs in the last MEASURED_DAYS."""
+
+    since = (now - timedelta(days=MEASURED_DAYS)).isoformat()
+    runs = [r for r in records if r.get("kind") == "backup" and r.get("job") == job
+            and r.get("status") in (0, 1) and (r.get("finished") or "") >= since]
+    sizes, added = [], []
+    for run in runs:
+        good = [d for d in run.get("destinations", {}).values() if d.get("ok")]
+        if good:
+            sizes.append(max(d.get("bytes_processed") or 0 for d in good))
+            added.append(max(d.get("bytes_added") or 0 for d in good))
+    if not runs:
+        return {"runs": 0, "volume": "not measured yet", "change": "not measured yet", "volume_bytes": None,
+                "change_bytes_per_day": None}
+    median = round(statistics.median(added)) if added else 0
+    per_day = round(median * per_day_runs)
+    return {"runs": len(runs), "volume_bytes": sizes[-1] if sizes else None, "change_bytes_per_day": per_day,
+            "volume": format_size(sizes[-1]) if sizes else "-",
+            "change": f"{format_size(median)} a run (median of {len(added)}), about {format_size(per_day)} a day"}
+
+
+def key_holders(p: Partnership, job: Job) -> list[str]:
+    """Where the job's repository key is, and so who can decrypt its backups."""
+
+    holders = [f"{job.client} (the client: backs up)"]
+    for d in layout.destinations(p, job):
+        holders.append(f"{d.host} at {d.site}, operated by {p.sites[d.site].partner} (retention, verify, drills)")
+    holders.append("the control host's secret store, and its sealed deposit on every repository host "
+                   "(opened only with the recovery sheet)")
+    return holders
+
+
+def job_section(p: Partnership, job: Job, records: list[dict], now: datetime, order: int) -> dict:
+    spec = job.spec
+    destinations = [{"site": d.site, "host": d.host, "operator": p.sites[d.site].partner,
+                     "building": "own site" if d.site == job.site else "separate building (partner site)"}
+                    for d in layout.destinations(p, job)]
+    return {
+        "name": job.name, "partner": partner_of(p, job), "site": job.site, "client": job.client,
+        **_what(job), "exclude": list(spec.exclude),
+        "schedule": spec.schedule, "runs_per_day": round(runs_per_day(spec.schedule), 2),
+        "longest_gap": format_duration(longest_gap(spec.schedule)),
+        "rpo": format_duration(spec.rpo), "rto": format_duration(spec.rto),
+        "rpo_seconds": spec.rpo.total_seconds(), "rto_seconds": spec.rto.total_seconds(),
+        "retention": {k: v for k, v in spec.retention.policy().items() if v and k != "keep_within_seconds"} | {
+            "keep_within": format_duration(spec.retention.keep_within)},
+        "destinations": destinations, "offsite": bool(job.offsite), "priority": spec.priority,
+        "restore_position": order, "measured": measured(records, job.name, now, runs_per_day(spec.schedule)),
+        "keys": key_holders(p, job),
+    }
+
+
+def build(p: Partnership, records: list[dict], now: datetime) -> dict:
+    """The concept's data: partners and sites, jobs, protection, restore order, deviations."""
+
+    jobs = []
+    order = {}
+    for site in p.sites:
+        for position, job in enumerate(p.restore_order(site), 1):
+            order[job.name] = position
+    for job in p.jobs.values():
+        jobs.append(job_section(p, job, records, now, order[job.name]))
+    deviations = []
+    for name, site in p.sites.items():
+        if not site.contact:
+            deviations.append({"requirement": "CON.3.A6",
+                               "text": f"site {name} ({site.partner}) names no contact (ikz_sites.{name}.contact)"})
+    for job in jobs:
+        if not job["offsite"]:
+            deviations.append({"requirement": "CON.3.A12", "text": f"job {job['name']} has no copy in another building"})
+    return {
+        "version": 1, "partnership": p.name, "generated": now.isoformat(timespec="seconds"),
+        "requirements": REQUIREMENTS,
+        "sites": [{"name": name, "partner": s.partner, "description": s.description, "contact": s.contact,
+                   "hosts": sorted(h.name for h in p.hosts_in(name)),
+                   "repository_host": next((h.name for h in p.hosts_with("repository", name)), None)}
+                  for name, s in p.sites.items()],
+        "jobs": jobs,
+        "restore_order": {site: [j.name for j in p.restore_order(site)] for site in p.sites},
+        "protection": {
+            "encryption": "restic: AES-256 in counter mode with Poly1305-AES authentication; every job has its own "
+                          "repository key, held only where the job's section says",
+            "transport": "TLS to every repository server, certificates of the partnership's own CA, pinned",
+            "append_only": "the REST servers run --append-only: a client can add backups but not delete or overwrite "
+                           "them; retention runs on the repository host itself",
+            "private": "--private-repos: each client's credentials reach only its own repositories",
+            "integrity": "verify proves freshness, replication and integrity (restic check, every new pack hashed "
+                         "against its name); drills restore from the partner site and compare every file",
+            "history": "every run is a record chained by its hash, kept on the control host and every repository host",
+        },
+        "deviations": deviations,
+    }

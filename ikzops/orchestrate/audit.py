@@ -1,0 +1,84 @@
+"""``ikzops concept`` and ``ikzops report``: the backup concept and a period's evidence, from the
+model and the history the control host holds (collected first unless told not to)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ikzops import templates
+from ikzops.audit import charts, con3, period
+from ikzops.audit import concept as concept_data
+from ikzops.errors import ExitCode, IkzopsError
+from ikzops.history import log
+from ikzops.model import loader
+from ikzops.model.units import format_seconds, format_size
+from ikzops.orchestrate import history
+from ikzops.orchestrate.history import Survey
+from ikzops.state import write_file
+
+FORMATS = ("md", "html", "json")
+SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
+
+
+def _render(kind: str, fmt: str, **values) -> str:
+    if fmt == "json":
+        return json.dumps(next(iter(values.values())), indent=2, sort_keys=True) + "\n"
+    return templates.render(f"audit/{kind}.{fmt}.j2", req=con3.title, fmt=format_seconds, size=format_size, **values)
+
+
+def _collected(inventory: str, collect: bool) -> Survey | None:
+    """Collect the history first, if asked; a host that cannot be reached is reported, not fatal."""
+
+    if not collect:
+        return None
+    try:
+        return history.collect(inventory)
+    except IkzopsError as exc:
+        survey = Survey("")
+        survey.unreachable["history"] = exc.message
+        return survey
+
+
+def concept(inventory: str, *, fmt: str = "md", collect: bool = True) -> tuple[str, Survey | None]:
+    p = loader.load(inventory)
+    survey = _collected(inventory, collect)
+    data = concept_data.build(p, log.records(p.name), datetime.now(UTC))
+    return _render("concept", fmt, c=data), survey
+
+
+def with_charts(data: dict) -> dict:
+    """The report's data with each job's charts (for HTML)."""
+
+    span = (datetime.fromisoformat(data["period"]["evaluated_until"])
+            - datetime.fromisoformat(data["period"]["start"])).total_seconds() / 3600
+    jobs = []
+    for job in data["jobs"]:
+        ages = {d["site"]: d["age_series"] for d in job["destinations"]}
+        bars = [(f"{e['kind']} {e['started'][:16]}", e["seconds"], e["within_rto"]) for e in job["exercises"]]
+        jobs.append({**job, "age_chart": charts.age_chart(ages, job["rpo_seconds"] / 3600, span),
+                     "duration_chart": charts.duration_chart(bars, job["rto_seconds"])})
+    return {**data, "jobs": jobs}
+
+
+def report(inventory: str, *, period_text: str, partner: str | None = None, fmt: str = "md",
+           out: str | None = None, collect: bool = True) -> tuple[dict, str, Path | None, Survey | None]:
+    """The period's evidence: (data, rendered document, the file written into ``out``, the collection)."""
+
+    p = loader.load(inventory)
+    chosen = period.parse_period(period_text)
+    survey = _collected(inventory, collect)
+    data = period.evaluate(p, log.records(p.name), chosen, datetime.now(UTC), partner)
+    text = _render("report", fmt, r=with_charts(data) if fmt == "html" else data)
+    path = None
+    if out:
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", partner) if partner else ""
+        path = Path(out) / f"report-{p.name}-{chosen.name}{'-' + slug if slug else ''}{SUFFIX[fmt]}"
+        write_file(path, text)
+    return data, text, path, survey
+
+
+def exit_code(data: dict) -> ExitCode:
+    return ExitCode.OK if data["summary"]["met"] else ExitCode.FINDING
