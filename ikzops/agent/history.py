@@ -127,6 +127,7 @@ def dump(folder: str) -> dict[str, str]:
     for name in sorted(os.listdir(folder)):
         if name.endswith(SUFFIX):
             with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                fcntl.flock(handle, fcntl.LOCK_SH)  # a record being appended is read whole or not at all
                 streams[name[: -len(SUFFIX)]] = handle.read()
     return streams
 

@@ -59,6 +59,13 @@ def due(schedule: str, start: datetime, end: datetime) -> list[datetime]:
     return times
 
 
+def one_line(text: str, limit: int = 200) -> str:
+    """An error as one line (restic's and psql's span several), at most ``limit`` characters."""
+
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _at(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -100,7 +107,7 @@ def _destinations(job: Job, runs: list[dict], period: Period, until: datetime, f
         rows.append({
             "site": site, "due": len(scheduled), "made": len(in_period), "good": len(good),
             "failed": [{"run": r["run"], "started": r["started"],
-                        "error": r["destinations"][site].get("error") or r.get("error", "")}
+                        "error": one_line(r["destinations"][site].get("error") or r.get("error", ""))}
                        for r in in_period if not r["destinations"][site].get("ok")],
             "longest_gap_seconds": round(gap), "longest_gap_ended": gap_end,
             "within_rpo": gap <= job.spec.rpo.total_seconds(),
@@ -172,8 +179,8 @@ def _exercises(job: Job, records: list[dict], period: Period, until: datetime) -
     return rows
 
 
-def _requirements(job: Job, destinations: list[dict], coverage: list[dict], findings: list[dict],
-                  exercises: list[dict], recorded: bool) -> list[dict]:
+def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], coverage: list[dict],
+                  findings: list[dict], exercises: list[dict], recorded: bool) -> list[dict]:
     """Each requirement met or not, with the reasons it is not."""
 
     def row(requirement: str, reasons: list[str]) -> dict:
@@ -186,17 +193,24 @@ def _requirements(job: Job, destinations: list[dict], coverage: list[dict], find
                            f"(RPO {round(job.spec.rpo.total_seconds() / 3600, 1)} h), until {d['longest_gap_ended']}")
         if d["good"] < d["due"]:
             regular.append(f"{d['site']}: {d['good']} good of {d['due']} runs due")
+        if d["failed"]:
+            first = d["failed"][0]
+            regular.append(f"{d['site']}: {len(d['failed'])} run(s) failed, the first at {first['started']}: "
+                           f"{first['error']}")
+    if failed_runs:
+        regular.append(f"{len(failed_runs)} run(s) reached no destination, the first at {failed_runs[0]['started']}: "
+                       f"{failed_runs[0]['error']}")
     tested = []
     passed = [e for e in exercises if e["verdict"] in ("passed", "restored")]
     if not passed:
         tested.append("no passed drill or restore in the period")
     for e in exercises:
         if e["verdict"] not in ("passed", "restored"):
-            tested.append(f"{e['kind']} {e['id']} from {e['from_site']} {e['verdict']}: {'; '.join(e['reasons'])[:200]}")
+            tested.append(f"{e['kind']} {e['id']} from {e['from_site']} {e['verdict']}: {one_line('; '.join(e['reasons']))}")
         elif not e["within_rto"]:
             tested.append(f"{e['kind']} {e['id']} took {round(e['seconds'])} s, RTO {round(e['rto_seconds'])} s")
     integrity = [] if coverage else ["verify did not check this job in the period"]
-    integrity += [f"{f['site']}: verify finding open since {f['opened']}: {'; '.join(f['findings'])[:200]}"
+    integrity += [f"{f['site']}: verify finding open since {f['opened']}: {one_line('; '.join(f['findings']))}"
                   for f in findings if f["closed"] is None]
     separate = [] if job.offsite else ["no copy in another building"]
     followed = [f"{e['kind']} {e['id']} {e['verdict']} and no passed one after it" for e in exercises
@@ -224,9 +238,9 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
         findings = [f for f in _open_findings(job.name, verifies, until)
                     if (f["closed"] is None or f["closed"] >= period.start.isoformat()) and f["opened"] < until.isoformat()]
         exercises = _exercises(job, records, period, until)
-        requirements = _requirements(job, destinations, coverage, findings, exercises, bool(runs))
-        failed_runs = [{"run": r["run"], "started": r["started"], "error": r.get("error", "")} for r in runs
-                       if r.get("status") == 2 and period.start <= _at(r["started"]) < until]
+        failed_runs = [{"run": r["run"], "started": r["started"], "error": one_line(r.get("error", ""))} for r in runs
+                       if r.get("status") == 2 and not r.get("destinations") and period.start <= _at(r["started"]) < until]
+        requirements = _requirements(job, destinations, failed_runs, coverage, findings, exercises, bool(runs))
         jobs.append({
             "job": job.name, "site": job.site, "partner": p.sites[job.site].partner, "client": job.client,
             "schedule": job.spec.schedule, "rpo_seconds": job.spec.rpo.total_seconds(),

@@ -10,7 +10,7 @@ from rich.table import Table
 from ikzops.cli.console import console, err_console
 from ikzops.cli.history import print_survey
 from ikzops.cli.inventory import inventory_option
-from ikzops.errors import worst
+from ikzops.errors import ExitCode, worst
 from ikzops.model.units import format_seconds, format_size
 from ikzops.orchestrate import history
 from ikzops.orchestrate import verify as orchestrator
@@ -68,7 +68,10 @@ def verify(inventory_path: str, jobs, sites, subsets: int, full: bool, no_collec
                 err_console.print(f"[{COLOURS[r.status]}]✗[/] {r.job} @ {r.site} ({r.host}): {text}", highlight=False)
         if survey:
             print_survey(survey, "history", as_json=False)
-    click.get_current_context().exit(worst([report.exit_code, survey.exit_code if survey else report.exit_code]))
+    # the history adds its findings; a host it could not read is printed, not an exit code
+    # of verify (whose reach is the repository hosts)
+    history_code = ExitCode.FINDING if survey and survey.findings else ExitCode.OK
+    click.get_current_context().exit(worst([report.exit_code, history_code]))
 
 
 def _hashed(scrub) -> str:

@@ -39,6 +39,8 @@ class Survey:
     #: the repository hosts whose copy was read
     repositories: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: repository hosts whose copy is empty (new or rebuilt): no finding, the next collect fills them
+    rebuilt: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -106,6 +108,9 @@ def survey(p: Partnership) -> Survey:
                     origins[stream] = (name, lines)
                 elif lines:
                     found.findings.append(Finding(job_stream, name, 1, "the first record is unreadable"))
+        elif not streams:
+            found.rebuilt.append(name)  # an empty copy: a new or rebuilt host, filled by the next collect
+            found.repositories.append(name)
         else:
             found.repositories.append(name)
             for stream, lines in streams.items():
@@ -113,7 +118,7 @@ def survey(p: Partnership) -> Survey:
     control = log.streams(p.name)
     given = _given(p)
     for stream in sorted(set(control) | set(origins) | set(copies)):
-        held_by = {host: given.get(host, {}).get(stream, 0) for host in repositories}
+        held_by = {host: given.get(host, {}).get(stream, 0) for host in repositories if host not in found.rebuilt}
         held = {host: copies.get(stream, {}).get(host, []) for host in found.repositories}
         merged = merge(stream, control.get(stream, []), origins.get(stream), held, held_by)
         found.merged[stream] = merged
