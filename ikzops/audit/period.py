@@ -80,7 +80,8 @@ def longest_gap(good: list[datetime], start: datetime, end: datetime, before: da
 
 
 def age_series(good: list[datetime], start: datetime, end: datetime, before: datetime | None) -> list[tuple[float, float]]:
-    """(hours since start, age of the newest good backup in hours) at each point the age jumps."""
+    """(hours since ``start``, age of the newest good backup in hours) at each point the age
+    jumps; ``start`` is the period's start or, if later, the job's first recorded run."""
 
     series = []
     last = before
@@ -111,7 +112,7 @@ def _destinations(job: Job, runs: list[dict], period: Period, until: datetime, f
                        for r in in_period if not r["destinations"][site].get("ok")],
             "longest_gap_seconds": round(gap), "longest_gap_ended": gap_end,
             "within_rpo": gap <= job.spec.rpo.total_seconds(),
-            "age_series": age_series(good_all, period.start, until, before),
+            "age_series": age_series(good_all, start, until, before),
         })
     return rows
 
@@ -245,6 +246,7 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
             "job": job.name, "site": job.site, "partner": p.sites[job.site].partner, "client": job.client,
             "schedule": job.spec.schedule, "rpo_seconds": job.spec.rpo.total_seconds(),
             "rto_seconds": job.spec.rto.total_seconds(), "recorded_since": runs[0]["started"] if runs else None,
+            "evaluated_from": max(period.start, first).isoformat(timespec="seconds") if first else period.start.isoformat(),
             "destinations": destinations, "failed_runs": failed_runs, "verify": coverage, "findings": findings, "exercises": exercises,
             "requirements": requirements, "met": all(r["met"] for r in requirements),
         })

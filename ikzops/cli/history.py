@@ -9,8 +9,8 @@ from rich.table import Table
 
 from ikzops.cli.console import console, err_console
 from ikzops.cli.inventory import inventory_option
+from ikzops.history.collect import Survey
 from ikzops.orchestrate import history as orchestrator
-from ikzops.orchestrate.history import Survey
 
 KINDS = ("backup", "verify", "drill", "restore", "recovery")
 

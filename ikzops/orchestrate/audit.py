@@ -12,11 +12,12 @@ from ikzops import templates
 from ikzops.audit import charts, con3, period
 from ikzops.audit import concept as concept_data
 from ikzops.errors import ExitCode, IkzopsError
+from ikzops.history import collect as copies
 from ikzops.history import log
+from ikzops.history.collect import Survey
 from ikzops.model import loader
+from ikzops.model.partnership import Partnership
 from ikzops.model.units import format_seconds, format_size
-from ikzops.orchestrate import history
-from ikzops.orchestrate.history import Survey
 from ikzops.state import write_file
 
 FORMATS = ("md", "html", "json")
@@ -29,13 +30,13 @@ def _render(kind: str, fmt: str, **values) -> str:
     return templates.render(f"audit/{kind}.{fmt}.j2", req=con3.title, fmt=format_seconds, size=format_size, **values)
 
 
-def _collected(inventory: str, collect: bool) -> Survey | None:
+def _collected(p: Partnership, wanted: bool) -> Survey | None:
     """Collect the history first, if asked; a host that cannot be reached is reported, not fatal."""
 
-    if not collect:
+    if not wanted:
         return None
     try:
-        return history.collect(inventory)
+        return copies.collect(p)
     except IkzopsError as exc:
         survey = Survey("")
         survey.unreachable["history"] = exc.message
@@ -44,7 +45,7 @@ def _collected(inventory: str, collect: bool) -> Survey | None:
 
 def concept(inventory: str, *, fmt: str = "md", collect: bool = True) -> tuple[str, Survey | None]:
     p = loader.load(inventory)
-    survey = _collected(inventory, collect)
+    survey = _collected(p, collect)
     data = concept_data.build(p, log.records(p.name), datetime.now(UTC))
     return _render("concept", fmt, c=data), survey
 
@@ -52,13 +53,14 @@ def concept(inventory: str, *, fmt: str = "md", collect: bool = True) -> tuple[s
 def with_charts(data: dict) -> dict:
     """The report's data with each job's charts (for HTML)."""
 
-    span = (datetime.fromisoformat(data["period"]["evaluated_until"])
-            - datetime.fromisoformat(data["period"]["start"])).total_seconds() / 3600
+    until = datetime.fromisoformat(data["period"]["evaluated_until"])
     jobs = []
     for job in data["jobs"]:
+        span = (until - datetime.fromisoformat(job["evaluated_from"])).total_seconds() / 3600
         ages = {d["site"]: d["age_series"] for d in job["destinations"]}
         bars = [(f"{e['kind']} {e['started'][:16]}", e["seconds"], e["within_rto"]) for e in job["exercises"]]
-        jobs.append({**job, "age_chart": charts.age_chart(ages, job["rpo_seconds"] / 3600, span),
+        jobs.append({**job, "age_chart": charts.age_chart(ages, job["rpo_seconds"] / 3600, span,
+                                                          f"{job['evaluated_from'][:16]} to {until.isoformat()[:16]}"),
                      "duration_chart": charts.duration_chart(bars, job["rto_seconds"])})
     return {**data, "jobs": jobs}
 
@@ -69,7 +71,7 @@ def report(inventory: str, *, period_text: str, partner: str | None = None, fmt:
 
     p = loader.load(inventory)
     chosen = period.parse_period(period_text)
-    survey = _collected(inventory, collect)
+    survey = _collected(p, collect)
     data = period.evaluate(p, log.records(p.name), chosen, datetime.now(UTC), partner)
     text = _render("report", fmt, r=with_charts(data) if fmt == "html" else data)
     path = None

@@ -1,161 +1,23 @@
-"""``ikzops history``: collect every stream to the control host, keep a copy of all of them on
-every repository host, and prove the chains and the copies (``history verify``).
-
-One SSH command per host and step: ``dump`` reads a host's streams, ``store`` extends its
-copy (the agent's ``history`` module; copies only grow, an altered one is kept as evidence).
-A host that cannot be reached is reported; everything else is still collected and checked.
-"""
+"""``ikzops history``: list the records, collect them, prove the chains and copies."""
 
 from __future__ import annotations
 
-import json
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-
-from ikzops import execute, layout
-from ikzops.agent import history
-from ikzops.errors import ExitCode, IkzopsError, worst
-from ikzops.execute import Command
+from ikzops.history import collect as copies
 from ikzops.history import log
-from ikzops.history.copies import Finding, Merged, merge, stream_of_origin
+from ikzops.history.collect import Survey
 from ikzops.model import loader
-from ikzops.model.partnership import Host, Partnership
-from ikzops.runners.ssh import connect
-from ikzops.state import write_file
-
-GIVEN = ".given.json"
-
-
-def copies_folder(p: Partnership) -> str:
-    return f"{history.COPIES_DIR}/{p.name}"
-
-
-@dataclass
-class Survey:
-    partnership: str
-    merged: dict[str, Merged] = field(default_factory=dict)
-    #: host: why it could not be read
-    unreachable: dict[str, str] = field(default_factory=dict)
-    #: the repository hosts whose copy was read
-    repositories: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    #: repository hosts whose copy is empty (new or rebuilt): no finding, the next collect fills them
-    rebuilt: list[str] = field(default_factory=list)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        return worst([ExitCode.FINDING] * bool(self.findings) + [ExitCode.UNREACHABLE] * bool(self.unreachable))
-
-    def as_json(self) -> dict:
-        return {
-            "version": 1, "partnership": self.partnership, "exit_code": int(self.exit_code),
-            "streams": {name: {"records": len(m.lines), "new": m.new} for name, m in sorted(self.merged.items())},
-            "repository_hosts": self.repositories, "unreachable": self.unreachable,
-            "findings": [{"stream": f.stream, "where": f.where, "record": f.line, "problem": f.problem}
-                         for f in self.findings],
-        }
-
-
-def _run(host: Host, *args: str, stdin: str | None = None) -> execute.Result:
-    with connect(host) as machine:
-        return execute.run_remote(machine, Command(layout.agent_argv("history", *args), stdin=stdin,
-                                                   purpose=f"history {args[0]} on {host.name}"),
-                                  check=False)
-
-
-def _dump(host: Host, folder: str) -> dict[str, list[str]]:
-    result = _run(host, "dump", folder)
-    if result.returncode != 0:
-        raise IkzopsError(f"reading the history on {host.name} failed: {result.stderr.strip()[-300:]}")
-    return {name: text.splitlines() for name, text in json.loads(result.stdout or "{}").items()}
-
-
-def _given(p: Partnership) -> dict[str, dict[str, int]]:
-    path = log.folder(p.name) / GIVEN
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def survey(p: Partnership) -> Survey:
-    """Read every copy of every stream (nothing is written) and merge them."""
-
-    found = Survey(p.name)
-    clients = sorted({job.client for job in p.jobs.values()})
-    repositories = [h.name for h in p.hosts_with("repository")]
-    reads = [(name, history.RUNS_DIR) for name in clients] + [(name, copies_folder(p)) for name in repositories]
-
-    def read(task):
-        name, folder = task
-        try:
-            return name, folder, _dump(p.hosts[name], folder)
-        except IkzopsError as exc:
-            found.unreachable[name] = exc.message
-            return name, folder, None
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(read, reads))
-    origins: dict[str, tuple[str, list[str]]] = {}
-    copies: dict[str, dict[str, list[str]]] = {}
-    for name, folder, streams in results:
-        if streams is None:
-            continue
-        if folder == history.RUNS_DIR:
-            for job_stream, lines in streams.items():
-                stream = stream_of_origin(job_stream, lines)
-                if stream:
-                    origins[stream] = (name, lines)
-                elif lines:
-                    found.findings.append(Finding(job_stream, name, 1, "the first record is unreadable"))
-        elif not streams:
-            found.rebuilt.append(name)  # an empty copy: a new or rebuilt host, filled by the next collect
-            found.repositories.append(name)
-        else:
-            found.repositories.append(name)
-            for stream, lines in streams.items():
-                copies.setdefault(stream, {})[name] = lines
-    control = log.streams(p.name)
-    given = _given(p)
-    for stream in sorted(set(control) | set(origins) | set(copies)):
-        held_by = {host: given.get(host, {}).get(stream, 0) for host in repositories if host not in found.rebuilt}
-        held = {host: copies.get(stream, {}).get(host, []) for host in found.repositories}
-        merged = merge(stream, control.get(stream, []), origins.get(stream), held, held_by)
-        found.merged[stream] = merged
-        found.findings += merged.findings
-    return found
 
 
 def verify(inventory: str) -> Survey:
     """Every chain and every copy checked; nothing is written."""
 
-    return survey(loader.load(inventory))
+    return copies.survey(loader.load(inventory))
 
 
 def collect(inventory: str) -> Survey:
-    """Bring every new record to the control host and every repository host's copy up to date."""
+    """New records to the control host, and every repository host's copy brought up to date."""
 
-    p = loader.load(inventory)
-    found = survey(p)
-    for stream, merged in found.merged.items():
-        if merged.new:
-            log.save(p.name, stream, merged.lines)
-    control = {name: "".join(line + "\n" for line in lines) for name, lines in log.streams(p.name).items()}
-    given = _given(p)
-    for name in found.repositories:
-        try:
-            result = _run(p.hosts[name], "store", copies_folder(p), stdin=json.dumps(control))
-            differing = json.loads(result.stdout or "{}").get("differing", [])
-        except (IkzopsError, ValueError) as exc:
-            found.unreachable[name] = getattr(exc, "message", str(exc))
-            continue
-        for stream in differing:
-            if not any(f.stream == stream and f.where == name for f in found.findings):
-                found.findings.append(Finding(stream, name, None, "its copy differs and was left as it is"))
-        given[name] = {**given.get(name, {}),
-                       **{stream: text.count("\n") for stream, text in control.items() if stream not in differing}}
-    write_file(log.folder(p.name) / GIVEN, json.dumps(given, indent=1, sort_keys=True))
-    return found
+    return copies.collect(loader.load(inventory))
 
 
 def records(inventory: str, *, kinds: tuple[str, ...] = (), jobs: tuple[str, ...] = (),
