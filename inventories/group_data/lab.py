@@ -15,8 +15,10 @@ ssh_allow_agent = False
 ikz_partnership = "lab"
 
 ikz_sites = {
-    "city": {"partner": "City IT service (lab)", "description": "the city's data centre"},
-    "district": {"partner": "District IT (lab)", "description": "the district's data centre"},
+    "city": {"partner": "City IT service (lab)", "description": "the city's data centre",
+             "contact": "City IT operations, backup duty (lab)"},
+    "district": {"partner": "District IT (lab)", "description": "the district's data centre",
+                 "contact": "District IT, data centre team (lab)"},
 }
 
 ikz_jobs = {

@@ -6,8 +6,10 @@ _sudo = True
 ikz_partnership = "saar"
 
 ikz_sites = {
-    "sb": {"partner": "Landeshauptstadt Saarbrücken, municipal IT", "description": "city data centre"},
-    "spk": {"partner": "Saarpfalz-Kreis, district IT", "description": "district data centre"},
+    "sb": {"partner": "Landeshauptstadt Saarbrücken, municipal IT", "description": "city data centre",
+           "contact": "IT-Betrieb, Datensicherung (backup@sb.example)"},
+    "spk": {"partner": "Saarpfalz-Kreis, district IT", "description": "district data centre",
+            "contact": "Rechenzentrum, Team Speicher (backup@spk.example)"},
 }
 
 ikz_jobs = {

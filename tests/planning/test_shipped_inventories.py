@@ -150,3 +150,16 @@ def test_every_repository_host_gets_the_store_sealed_to_the_recovery_key(tmp_pat
     names = sealed.extract(sealed.unseal(blob, sealed.parse_sheet(text)), tmp_path / "opened")
     assert set(names) == {str(f.relative_to(store.root)) for f in store.root.rglob("*") if f.is_file()}
     assert "repository/city-files.password" in names
+
+
+@pytest.mark.parametrize("inventory", INVENTORIES)
+def test_every_shipped_inventory_has_a_concept_and_a_report(inventory, tmp_path, monkeypatch):
+    monkeypatch.setenv("IKZOPS_STATE_DIR", str(tmp_path))
+    from ikzops.orchestrate import audit
+
+    for fmt in audit.FORMATS:
+        text, _ = audit.concept(str(ROOT / "inventories" / inventory), fmt=fmt, collect=False)
+        assert "Restore order" in text or '"restore_order"' in text
+        data, text, path, _ = audit.report(str(ROOT / "inventories" / inventory), period_text="2026-11", fmt=fmt,
+                                           out=str(tmp_path), collect=False)
+        assert path.exists() and not data["summary"]["met"]  # nothing recorded: no run, no drill

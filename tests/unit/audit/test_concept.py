@@ -4,7 +4,7 @@ from ikzops import templates
 from ikzops.audit import con3, concept
 from ikzops.model.loader import load
 from ikzops.model.units import format_seconds, format_size
-from tests.lab.helpers import LAB
+from tests.lab.helpers import LAB, ROOT
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
@@ -20,8 +20,14 @@ def test_every_job_is_in_the_concept_with_its_place_in_the_restore_order():
 
 
 def test_a_site_without_a_contact_is_a_deviation_of_a6():
-    data = concept.build(load(LAB), [], NOW)
+    # example.py relies on the default: no contact
+    data = concept.build(load(str(ROOT / "inventories/example.py")), [], NOW)
     assert {d["requirement"] for d in data["deviations"]} == {"CON.3.A6"}
+    assert "city" in data["deviations"][0]["text"]
+
+
+def test_a_layout_with_contacts_and_offsite_copies_has_no_deviation():
+    assert concept.build(load(LAB), [], NOW)["deviations"] == []
 
 
 def test_volume_and_change_rate_come_from_good_runs():
