@@ -34,11 +34,9 @@ def concept(inventory_path: str, fmt: str, out: str | None, no_collect: bool) ->
     holds which key, and the restore order per site; each section names its CON.3
     requirement. Exit 0.
     """
-    text, survey = orchestrator.concept(inventory_path, fmt=fmt, collect=not no_collect)
+    text, survey = orchestrator.concept(inventory_path, fmt=fmt, out=out, collect=not no_collect)
     _warn(survey)
     if out:
-        with open(out, "w", encoding="utf-8") as handle:
-            handle.write(text)
         err_console.print(f"written to {out}")
     else:
         click.echo(text, nl=False)

@@ -43,11 +43,16 @@ def _collected(p: Partnership, wanted: bool) -> Survey | None:
         return survey
 
 
-def concept(inventory: str, *, fmt: str = "md", collect: bool = True) -> tuple[str, Survey | None]:
+def concept(inventory: str, *, fmt: str = "md", out: str | None = None,
+            collect: bool = True) -> tuple[str, Survey | None]:
+    """The concept as ``fmt`` (also written to the file ``out``, if given) and the collection."""
+
     p = loader.load(inventory)
     survey = _collected(p, collect)
-    data = concept_data.build(p, log.records(p.name), datetime.now(UTC))
-    return _render("concept", fmt, c=data), survey
+    text = _render("concept", fmt, c=concept_data.build(p, log.records(p.name), datetime.now(UTC)))
+    if out:
+        write_file(Path(out), text)
+    return text, survey
 
 
 def with_charts(data: dict) -> dict:

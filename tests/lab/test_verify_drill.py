@@ -47,6 +47,7 @@ def test_verify_json_is_the_documented_document(backed_up):
                 "missing_runs", "lag_seconds", "check", "size_bytes", "growth_bytes"):
         assert key in row
     assert set(row["check"]) >= {"subset", "ok", "cursor", "of", "last_full_pass"}
+    assert document["history"]["exit_code"] == 0 and document["history"]["findings"] == []
 
 
 def test_check_subset_rotates_and_a_full_pass_is_dated(backed_up):
