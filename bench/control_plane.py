@@ -1,10 +1,14 @@
-"""Control plane at scale: `inventory check` and deploy planning for 50 sites, 500 hosts.
+"""Control plane at scale: `inventory check` and deploy planning for 50 sites, 500 hosts,
+2,000 jobs and 100 partners.
 
-Generates an inventory (per site: a storage+repository host, a monitor, 8 clients;
-each client one job to the next site; a LUN per site), then in a fresh process times
-loading + validation, and the planning ikzops does for every host (targets, job
-settings, units, capacity plans, Prometheus configs, all templates rendered) without
-contacting any host. Reports time and peak memory.
+Generates an inventory (per site: a storage+repository host, a monitor, 8 clients with 5
+jobs each to the next site; a LUN per site; 100 partners: each site's operator, and one
+tenant per site without a data centre owning half of that site's jobs, trusting the
+operators that hold its keys), then in a fresh process times loading + validation (the
+trust check included), `inventory check`'s tables (the who-can-read matrix included),
+and the planning ikzops does for every host (targets, job settings, units, capacity
+plans, Prometheus configs, all templates rendered) without contacting any host. Reports
+time and peak memory.
 
     python -m bench.control_plane [--sites 50]
 """
@@ -32,6 +36,12 @@ from ikzops.san.targets import targets_for
 
 started = time.perf_counter()
 p = load(sys.argv[1])
+from io import StringIO
+from rich.console import Console
+from ikzops.cli.views import partnership_overview
+screen = Console(file=StringIO(), width=200)
+for table in partnership_overview(p):
+    screen.print(table)
 check_s = time.perf_counter() - started
 started = time.perf_counter()
 rendered = 0
@@ -55,6 +65,7 @@ for host in p.hosts.values():
 templates.render("monitoring/rules.yml.j2", **rules_values(p))
 plan_s = time.perf_counter() - started
 print(json.dumps({"hosts": len(p.hosts), "sites": len(p.sites), "jobs": len(p.jobs), "luns": len(p.luns),
+                  "partners": len(p.partners),
                   "check_s": check_s, "plan_s": plan_s, "files_rendered": rendered,
                   "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
@@ -80,12 +91,19 @@ def generate(folder: Path, sites: int) -> Path:
     for role, members in groups.items():
         lines.append(f"{role} = {members!r}\n")
     (folder / "scale.py").write_text("\n".join(lines))
+    after = {site: names[(i + 1) % sites] for i, site in enumerate(names)}
+    partners = {f"op-{site}": {"name": f"Operator of {site}", "contact": f"backup@{site}.example",
+                               "trust": [f"op-{after[site]}"]} for site in names}
+    partners |= {f"town-{site}": {"name": f"Town served at {site}", "trust": [f"op-{site}", f"op-{after[site]}"]}
+                 for site in names}
     data = {
         "ikz_partnership": "scale",
-        "ikz_sites": {site: {"partner": f"Partner {site}"} for site in names},
-        "ikz_jobs": {f"{site}-app{c}-files": {
-            "client": f"{site}-app{c}", "paths": ["/srv/data"], "schedule": "hourly", "rpo": "2h", "rto": "4h",
-            "destinations": [names[(i + 1) % sites]]} for i, site in enumerate(names) for c in range(8)},
+        "ikz_partners": partners,
+        "ikz_sites": {site: {"partner": f"op-{site}"} for site in names},
+        "ikz_jobs": {f"{site}-app{c}-job{j}": {
+            "client": f"{site}-app{c}", "paths": [f"/srv/data{j}"], "schedule": "hourly", "rpo": "2h", "rto": "4h",
+            "destinations": [after[site]], **({"owner": f"town-{site}"} if c >= 4 else {})}
+            for site in names for c in range(8) for j in range(5)},
         "ikz_luns": {f"{site}-vm": {"partner": site, "host": f"{site}-san", "pool": "ssd", "size": "10T",
                                      "initiators": [f"iqn.2026-11.test.scale:{site}"]} for site in names},
     }
@@ -102,9 +120,11 @@ def main(argv: list[str] | None = None) -> dict:
                          cwd=Path(__file__).resolve().parents[1])
     r = json.loads(out.stdout)
     return save("control_plane", r,
-         f"### Control plane: {r['sites']} sites, {r['hosts']} hosts, {r['jobs']} jobs, {r['luns']} LUNs (no host contacted)\n\n"
+         f"### Control plane: {r['sites']} sites, {r['hosts']} hosts, {r['jobs']} jobs, {r['partners']} partners, "
+         f"{r['luns']} LUNs (no host contacted)\n\n"
          "| step | seconds |\n|---|---|\n"
-         f"| load + validate (`inventory check`) | {r['check_s']:.2f} |\n"
+         f"| `inventory check`: load, validate (trust included), print its tables (who-can-read included) "
+         f"| {r['check_s']:.2f} |\n"
          f"| plan every host ({r['files_rendered']} files rendered) | {r['plan_s']:.2f} |\n"
          f"| peak memory | {r['peak_rss_mib']:.0f} MiB |\n", smoke=args.smoke)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ikzops import layout
 from ikzops.audit.con3 import REQUIREMENTS
+from ikzops.model import access
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import longest_gap, runs_per_day
 from ikzops.model.units import format_duration, format_size
@@ -17,9 +18,15 @@ MEASURED_DAYS = 30
 
 
 def partner_of(p: Partnership, job: Job) -> str:
-    """The partner whose data ``job`` holds (its home site's operator)."""
+    """The partner whose data ``job`` holds."""
 
-    return p.sites[job.site].partner
+    return p.partners[job.owner].name
+
+
+def contact_of(p: Partnership, site: str) -> str:
+    """Who answers for a site's backups: the site's contact, else its operator's."""
+
+    return p.sites[site].contact or p.operator(site).contact
 
 
 def _what(job: Job) -> dict:
@@ -55,19 +62,16 @@ def measured(records: list[dict], job: str, now: datetime, per_day_runs: float) 
 
 
 def key_holders(p: Partnership, job: Job) -> list[str]:
-    """Where the job's repository key is, and so who can decrypt its backups."""
+    """Where the job's repository key is, and so whose administrators can decrypt its backups."""
 
-    holders = [f"{job.client} (the client: backs up)"]
-    for d in layout.destinations(p, job):
-        holders.append(f"{d.host} at {d.site}, operated by {p.sites[d.site].partner} (retention, verify, drills)")
-    holders.append("the control host's secret store, and its sealed deposit on every repository host "
-                   "(opened only with the recovery sheet)")
-    return holders
+    held = [f"{h.host} ({h.why}), administered by {p.partners[h.admin].name}" for h in access.holders(p, job)]
+    return [*held, "the control host's secret store, and its sealed deposit on every repository host "
+                   "(opened only with the recovery sheet)"]
 
 
 def job_section(p: Partnership, job: Job, records: list[dict], now: datetime, order: int) -> dict:
     spec = job.spec
-    destinations = [{"site": d.site, "host": d.host, "operator": p.sites[d.site].partner,
+    destinations = [{"site": d.site, "host": d.host, "operator": p.operator(d.site).name,
                      "building": "own site" if d.site == job.site else "separate building (partner site)"}
                     for d in layout.destinations(p, job)]
     return {
@@ -96,17 +100,18 @@ def build(p: Partnership, records: list[dict], now: datetime) -> dict:
     for job in p.jobs.values():
         jobs.append(job_section(p, job, records, now, order[job.name]))
     deviations = []
-    for name, site in p.sites.items():
-        if not site.contact:
-            deviations.append({"requirement": "CON.3.A6",
-                               "text": f"site {name} ({site.partner}) names no contact (ikz_sites.{name}.contact)"})
+    for name in p.sites:
+        if not contact_of(p, name):
+            deviations.append({"requirement": "CON.3.A6", "text": f"site {name} ({p.operator(name).name}) names no "
+                                                                  f"contact (ikz_sites.{name}.contact)"})
     for job in jobs:
         if not job["offsite"]:
             deviations.append({"requirement": "CON.3.A12", "text": f"job {job['name']} has no copy in another building"})
     return {
         "version": 1, "partnership": p.name, "generated": now.isoformat(timespec="seconds"),
         "requirements": REQUIREMENTS,
-        "sites": [{"name": name, "partner": s.partner, "description": s.description, "contact": s.contact,
+        "sites": [{"name": name, "partner": p.operator(name).name, "description": s.description,
+                   "contact": contact_of(p, name),
                    "hosts": sorted(h.name for h in p.hosts_in(name)),
                    "repository_host": next((h.name for h in p.hosts_with("repository", name)), None)}
                   for name, s in p.sites.items()],

@@ -223,13 +223,13 @@ def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], c
 
 def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
              partner: str | None = None) -> dict:
-    """The report's data for every job (of ``partner``: a site name or a partner's name)."""
+    """The report's data for every job (of ``partner``: the owner's key or name, or the home site)."""
 
     until = min(period.end, now)
     verifies = [r for r in records if r.get("kind") == "verify"]
     jobs = []
     for job in p.jobs.values():
-        if partner and partner not in (job.site, p.sites[job.site].partner):
+        if partner and partner not in (job.site, job.owner, p.partners[job.owner].name):
             continue
         runs = sorted((r for r in records if r.get("kind") == "backup" and r.get("job") == job.name),
                       key=lambda r: r["started"])
@@ -243,7 +243,7 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
                        if r.get("status") == 2 and not r.get("destinations") and period.start <= _at(r["started"]) < until]
         requirements = _requirements(job, destinations, failed_runs, coverage, findings, exercises, bool(runs))
         jobs.append({
-            "job": job.name, "site": job.site, "partner": p.sites[job.site].partner, "client": job.client,
+            "job": job.name, "site": job.site, "partner": p.partners[job.owner].name, "client": job.client,
             "schedule": job.spec.schedule, "rpo_seconds": job.spec.rpo.total_seconds(),
             "rto_seconds": job.spec.rto.total_seconds(), "recorded_since": runs[0]["started"] if runs else None,
             "evaluated_from": max(period.start, first).isoformat(timespec="seconds") if first else period.start.isoformat(),
@@ -252,7 +252,7 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
         })
     if partner and not jobs:
         raise ConfigError(f"--partner {partner}: no job of that site or partner "
-                          f"(sites: {', '.join(p.sites)}; partners: {', '.join(s.partner for s in p.sites.values())})")
+                          f"(sites: {', '.join(p.sites)}; partners: {', '.join(p.partners)})")
     not_met = [{"job": j["job"], "requirement": r["requirement"], "reasons": r["reasons"]}
                for j in jobs for r in j["requirements"] if not r["met"]]
     return {

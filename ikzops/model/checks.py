@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ikzops.model import networks
+from ikzops.model import access, networks, partners
 from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partnership
 from ikzops.model.problems import PathPart, Problem
 from ikzops.model.schedule import longest_gap
@@ -95,6 +95,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     if not shared.get("ikz_sites"):
         out.add(("ikz_sites",), "missing: define the sites, e.g. ikz_sites = {'city': {'partner': '...'}}")
     sites: dict[str, SiteSpec] = out.named_items("ikz_sites", shared.get("ikz_sites"), SiteSpec)
+    known = partners.partners(shared.get("ikz_partners"), sites, out)
     jobs: dict[str, JobSpec] = out.named_items("ikz_jobs", shared.get("ikz_jobs"), JobSpec)
     luns: dict[str, LunSpec] = out.named_items("ikz_luns", shared.get("ikz_luns"), LunSpec)
     monitoring = out.validate(MonitoringSpec, shared.get("ikz_monitoring") or {}, ("ikz_monitoring",))
@@ -118,13 +119,21 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     _check_lun_jobs(checked_jobs, out)
     _check_repositories(hosts, sites, out)
     _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, set(raw.hosts), luns, out)
+    hosts, checked_jobs = partners.assign(hosts, checked_jobs, sites, known, out)
 
     if out.problems:
         return out.problems, None
     partnership = Partnership(
         name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
-        iqn_base=iqn_base, firewall=firewall,
+        iqn_base=iqn_base, firewall=firewall, partners=known,
     )
+    for holder in access.untrusted(partnership):
+        out.add(("ikz_jobs", holder.job), f"puts the repository key of {holder.owner} on {holder.host} "
+                                          f"({holder.why}), administered by {holder.admin}, which {holder.owner} "
+                                          f"does not trust: add {holder.admin!r} to ikz_partners.{holder.owner}.trust "
+                                          "or send the job elsewhere")
+    if out.problems:
+        return out.problems, None
     return [], partnership
 
 
@@ -181,6 +190,7 @@ def _hosts(raw: RawInventory, sites: dict[str, SiteSpec], out: _Collector) -> di
             ssh_known_hosts_file=spec.ssh_known_hosts_file,
             standby=spec.ikz_standby,
             firewall_allow=tuple(spec.ikz_firewall_allow),
+            admin=spec.ikz_admin or "",
         )
     return hosts
 

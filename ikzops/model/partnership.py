@@ -23,6 +23,24 @@ from ikzops.model.schema import (
 
 
 @dataclass(frozen=True)
+class Partner:
+    """An organisation. Without ``ikz_partners`` each site's operator is one, keyed by the
+    site's name, and the partners trust each other (the layout of two partners under one
+    contract, as before partners were modelled)."""
+
+    key: str
+    name: str
+    contact: str = ""
+    #: partners whose administrators may hold this partner's keys
+    trust: frozenset[str] = frozenset()
+    #: written in ``ikz_partners`` (False: implied by a site)
+    declared: bool = True
+
+    def trusts(self, other: str) -> bool:
+        return other == self.key or other in self.trust
+
+
+@dataclass(frozen=True)
 class Host:
     name: str
     address: str
@@ -40,6 +58,8 @@ class Host:
     standby: str | None = None
     #: ports of its own services this host accepts besides what its roles need
     firewall_allow: tuple[FirewallRule, ...] = ()
+    #: the partner whose administrators run it (default: its site's operator)
+    admin: str = ""
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -57,6 +77,8 @@ class Job:
     spec: JobSpec
     #: a LUN job: the LUNs it images (its client is their storage host)
     luns: tuple[str, ...] = ()
+    #: the partner whose data it holds (default: its site's operator)
+    owner: str = ""
 
     @property
     def client(self) -> str:
@@ -97,6 +119,8 @@ class Partnership:
     iqn_base: str = IQN_BASE
     #: the firewall every host gets (None: off)
     firewall: FirewallSpec | None = None
+    #: the organisations (declared in ikz_partners, or one per site)
+    partners: dict[str, Partner] = field(default_factory=dict)
 
     @property
     def firewall_on(self) -> bool:
@@ -147,6 +171,11 @@ class Partnership:
             job for job in self.jobs.values()
             if site in job.destinations and self.repository_host(site).name == repository_host
         ]
+
+    def operator(self, site: str) -> Partner:
+        """The partner that operates ``site``."""
+
+        return self.partners.get(self.sites[site].partner) or self.partners[site]
 
     def restore_order(self, site: str) -> list[Job]:
         """The jobs of ``site`` in the order a recovery restores them: shortest RTO first, then

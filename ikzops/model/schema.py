@@ -38,9 +38,9 @@ IQN_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[A-Za-z0-9._:-]+)?$"
 IQN_BASE_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*[a-z0-9]$"
 IQN_BASE = "iqn.2026-11.org.ikzops"
 
-PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring", "ikz_iqn_base",
-                    "ikz_firewall")
-HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby", "ikz_firewall_allow")
+PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_partners", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring",
+                    "ikz_iqn_base", "ikz_firewall")
+HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby", "ikz_firewall_allow", "ikz_admin")
 #: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``)
 RUN_KEYS = ("ikz_allow_destroy",)
 ROLES = ("storage", "repository", "client", "monitor")
@@ -105,8 +105,20 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
 
 
+class PartnerSpec(Spec):
+    """An organisation (``ikz_partners``): it operates sites, administers hosts, owns jobs."""
+
+    name: str = Field(min_length=1, description="the organisation, e.g. 'Landeshauptstadt Saarbrücken'")
+    #: who answers for this partner's backups (the backup concept names them)
+    contact: str = ""
+    #: the partners whose administrators may hold this partner's repository keys (and so can
+    #: decrypt its backups): a key on a host administered by anyone else is refused
+    trust: list[Name] = []
+
+
 class SiteSpec(Spec):
-    partner: str = Field(min_length=1, description="who runs this site, e.g. 'City of Saarbrücken IT'")
+    partner: str = Field(min_length=1, description="who runs this site: with ikz_partners a partner's key, "
+                                                   "without it the organisation's name")
     description: str = ""
     #: who answers for this partner's backups (the backup concept names them; CON.3 asks for it)
     contact: str = ""
@@ -164,6 +176,8 @@ class JobSpec(Spec):
     #: how long a destination may stay unreachable, or keep failing (a full disk), during
     #: one run before the run stops trying it; the next run catches up
     give_up_after: Duration = "10m"
+    #: the partner whose data this job holds (with ikz_partners; default: its site's operator)
+    owner: Name | None = None
     #: in a recovery, jobs with the same RTO are restored in this order (lower first)
     priority: int = Field(default=100, ge=0, le=1000)
     #: each verify hashes every pack that arrived since the last one, plus older packs up to
@@ -297,6 +311,8 @@ class HostSpec(Spec):
     #: the host at another site that takes this client's jobs when its site is lost
     ikz_standby: str | None = None
     ikz_firewall_allow: list[FirewallRule] = []
+    #: the partner whose administrators run this host (with ikz_partners; default: its site's operator)
+    ikz_admin: str | None = None
 
 
 def is_valid_name(value: str) -> bool:

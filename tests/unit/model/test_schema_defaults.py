@@ -17,6 +17,7 @@ from ikzops.model import schema
 #: the fewest written values each spec needs; a new spec must be added here
 MINIMAL: dict[type[schema.Spec], dict] = {
     schema.SiteSpec: {"partner": "City IT"},
+    schema.PartnerSpec: {"name": "City of Saarbrücken"},
     schema.PostgresHook: {"databases": ["housing"]},
     schema.Hooks: {},
     schema.Retention: {},
