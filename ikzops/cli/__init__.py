@@ -9,7 +9,7 @@ import sys
 import click
 
 from ikzops import __version__
-from ikzops.cli.audit import concept, report
+from ikzops.cli.audit import concept, report, usage
 from ikzops.cli.backup import backup
 from ikzops.cli.console import console, err_console
 from ikzops.cli.deploy import deploy
@@ -85,6 +85,7 @@ cli.add_command(secrets)
 cli.add_command(history)
 cli.add_command(concept)
 cli.add_command(report)
+cli.add_command(usage)
 
 
 def main() -> None:

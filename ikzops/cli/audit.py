@@ -67,3 +67,22 @@ def report(inventory_path: str, period_text: str, partner: str | None, fmt: str,
     else:
         click.echo(text, nl=False)
     click.get_current_context().exit(orchestrator.exit_code(data))
+
+
+@click.command("usage")
+@inventory_option
+@click.option("--period", "period_text", metavar="P", help="2026-11 (month, the default: this one), 2026-Q4 or 2026.")
+@click.option("--partner", metavar="P", help="Only this partner (its key or name).")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True)
+@_no_collect
+def usage(inventory_path: str, period_text: str | None, partner: str | None, fmt: str, no_collect: bool) -> None:
+    """What each partner stores and uses, and its share of the costs.
+
+    Per partner and site: repository bytes on disk (sampled by every verify, integrated to
+    GB-days), LUN capacity allocated, and the cost from ikz_costs' rates; a statement per
+    partner. Exit 0.
+    """
+    _, text, survey = orchestrator.usage(inventory_path, period_text=period_text, partner=partner, fmt=fmt,
+                                         collect=not no_collect)
+    _warn(survey)
+    click.echo(text, nl=False)

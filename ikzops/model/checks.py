@@ -25,6 +25,7 @@ from ikzops.model.schema import (
     PARTNERSHIP_KEYS,
     ROLES,
     RUN_KEYS,
+    CostsSpec,
     FirewallSpec,
     HostSpec,
     JobSpec,
@@ -102,6 +103,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     iqn_base = shared.get("ikz_iqn_base") or IQN_BASE
     if not isinstance(iqn_base, str) or not re.match(IQN_BASE_PATTERN, iqn_base):
         out.add(("ikz_iqn_base",), f"{iqn_base!r} is not an IQN naming authority like {IQN_BASE!r}")
+    costs = out.validate(CostsSpec, shared.get("ikz_costs") or {}, ("ikz_costs",))
     firewall = None
     if shared.get("ikz_firewall") is not None:
         firewall = out.validate(FirewallSpec, shared["ikz_firewall"], ("ikz_firewall",))
@@ -125,7 +127,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
         return out.problems, None
     partnership = Partnership(
         name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
-        iqn_base=iqn_base, firewall=firewall, partners=known,
+        iqn_base=iqn_base, firewall=firewall, partners=known, costs=costs,
     )
     for holder in access.untrusted(partnership):
         out.add(("ikz_jobs", holder.job), f"puts the repository key of {holder.owner} on {holder.host} "

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from ikzops.errors import ConfigError
 from ikzops.model.schema import (
     IQN_BASE,
+    CostsSpec,
     FirewallRule,
     FirewallSpec,
     JobSpec,
@@ -121,6 +122,8 @@ class Partnership:
     firewall: FirewallSpec | None = None
     #: the organisations (declared in ikz_partners, or one per site)
     partners: dict[str, Partner] = field(default_factory=dict)
+    #: the rates of the cost shares (all zero unless ikz_costs gives them)
+    costs: CostsSpec = field(default_factory=CostsSpec)
 
     @property
     def firewall_on(self) -> bool:
@@ -176,6 +179,11 @@ class Partnership:
         """The partner that operates ``site``."""
 
         return self.partners.get(self.sites[site].partner) or self.partners[site]
+
+    def lun_owner(self, lun: str) -> str:
+        """The partner a LUN belongs to (its ``partner`` names a site: that site's operator)."""
+
+        return self.operator(self.luns[lun].partner).key
 
     def restore_order(self, site: str) -> list[Job]:
         """The jobs of ``site`` in the order a recovery restores them: shortest RTO first, then

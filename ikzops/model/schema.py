@@ -39,7 +39,7 @@ IQN_BASE_PATTERN = r"^iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*[a-z0-9]$"
 IQN_BASE = "iqn.2026-11.org.ikzops"
 
 PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_partners", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring",
-                    "ikz_iqn_base", "ikz_firewall")
+                    "ikz_iqn_base", "ikz_firewall", "ikz_costs")
 HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby", "ikz_firewall_allow", "ikz_admin")
 #: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``)
 RUN_KEYS = ("ikz_allow_destroy",)
@@ -243,6 +243,16 @@ class EmailReceiver(Spec):
 class Receivers(Spec):
     webhooks: list[Annotated[str, Field(pattern=r"^https?://")]] = []
     email: EmailReceiver | None = None
+
+
+class CostsSpec(Spec):
+    """Rates for the cost shares (``ikz_costs``): what a TB kept for a month costs; a month is 30 days."""
+
+    currency: str = Field(default="EUR", min_length=1, max_length=8)
+    #: repository storage as on disk (after deduplication and compression), per TB-month
+    repository_per_tb_month: float = Field(default=0.0, ge=0)
+    #: LUN capacity allocated on the SAN, per TB-month
+    lun_per_tb_month: float = Field(default=0.0, ge=0)
 
 
 class MonitoringSpec(Spec):

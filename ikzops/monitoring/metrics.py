@@ -72,3 +72,23 @@ def render_drill(result: dict, now: float) -> str:
         "ikzops_drill_restored_bytes": result["bytes"],
     }
     return render_gauges(DRILL_METRICS, {name: [(label, value)] for name, value in values.items()})
+
+
+USAGE_METRICS = {
+    "ikzops_partner_repository_bytes": "Bytes on disk of a partner's repositories on this repository host.",
+    "ikzops_partner_repositories": "Repositories of a partner on this repository host.",
+    "ikzops_partner_lun_allocated_bytes": "LUN capacity allocated to a partner on the SAN at this site.",
+}
+
+
+def render_usage(rows: list[dict]) -> str:
+    """Textfile of what each partner uses at one site (``rows``: partner, site, repository
+    bytes and count, LUN bytes), for the cost shares in Prometheus."""
+
+    samples: dict[str, list[tuple[str, object]]] = {name: [] for name in USAGE_METRICS}
+    for row in rows:
+        label = labels(partner=row["partner"], site=row["site"])
+        samples["ikzops_partner_repository_bytes"].append((label, row["repository_bytes"]))
+        samples["ikzops_partner_repositories"].append((label, row["repositories"]))
+        samples["ikzops_partner_lun_allocated_bytes"].append((label, row["lun_bytes"]))
+    return render_gauges(USAGE_METRICS, samples)

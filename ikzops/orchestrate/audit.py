@@ -3,6 +3,8 @@ model and the history the control host holds (collected first unless told not to
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import UTC, datetime
@@ -11,6 +13,7 @@ from pathlib import Path
 from ikzops import templates
 from ikzops.audit import charts, con3, period
 from ikzops.audit import concept as concept_data
+from ikzops.audit import usage as usage_data
 from ikzops.errors import ExitCode, IkzopsError
 from ikzops.history import collect as copies
 from ikzops.history import log
@@ -89,3 +92,26 @@ def report(inventory: str, *, period_text: str, partner: str | None = None, fmt:
 
 def exit_code(data: dict) -> ExitCode:
     return ExitCode.OK if data["summary"]["met"] else ExitCode.FINDING
+
+
+CSV_COLUMNS = ("partner", "partner_name", "site", "repositories", "repository_bytes", "repository_gb_days",
+               "repository_cost", "luns", "lun_bytes", "lun_gb_days", "lun_cost", "cost")
+
+
+def usage(inventory: str, *, period_text: str | None = None, partner: str | None = None, fmt: str = "md",
+          collect: bool = True) -> tuple[dict, str, Survey | None]:
+    """What each partner stores and uses over the period (default: this month), and its cost share."""
+
+    p = loader.load(inventory)
+    now = datetime.now(UTC)
+    chosen = period.parse_period(period_text or now.strftime("%Y-%m"))
+    survey = _collected(p, collect)
+    data = usage_data.usage(p, log.records(p.name), chosen, now, partner)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for summary in data["partners"]:
+            writer.writerows(summary["sites"])
+        return data, out.getvalue(), survey
+    return data, _render("usage", fmt, u=data), survey

@@ -36,7 +36,7 @@ from ikzops.model.schedule import runs_per_day
 from ikzops.model.schema import Retention
 from ikzops.model.units import format_duration, format_seconds
 from ikzops.monitoring import textfile
-from ikzops.monitoring.metrics import flooded, render_verify
+from ikzops.monitoring.metrics import flooded, render_usage, render_verify
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect, write_file
 
@@ -367,6 +367,24 @@ def history_record(report: VerifyReport) -> dict:
     }
 
 
+def usage_rows(p: Partnership, report: VerifyReport, host: str) -> list[dict]:
+    """Per partner: its repositories' bytes on ``host`` (as this verify measured them) and the
+    LUN capacity allocated to it at ``host``'s site (pure)."""
+
+    site = p.hosts[host].site
+    rows: dict[str, dict] = {}
+    for status in report.repositories:
+        if status.host == host and status.size_bytes is not None:
+            row = rows.setdefault(p.jobs[status.job].owner, {"repository_bytes": 0, "repositories": 0, "lun_bytes": 0})
+            row["repository_bytes"] += status.size_bytes
+            row["repositories"] += 1
+    for name, lun in p.luns.items():
+        if p.hosts[lun.host].site == site:
+            rows.setdefault(p.lun_owner(name), {"repository_bytes": 0, "repositories": 0, "lun_bytes": 0})
+            rows[p.lun_owner(name)]["lun_bytes"] += lun.size
+    return [{"partner": owner, "site": site, **row} for owner, row in sorted(rows.items())]
+
+
 def publish_metrics(p: Partnership, report: VerifyReport) -> None:
     """Textfile metrics on each reachable repository host, for its node_exporter."""
 
@@ -375,5 +393,6 @@ def publish_metrics(p: Partnership, report: VerifyReport) -> None:
         try:
             with connect(p.hosts[host]) as machine:
                 textfile.publish(machine, "ikzops_verify.prom", render_verify(rows, time.time()))
+                textfile.publish(machine, "ikzops_usage.prom", render_usage(usage_rows(p, report, host)))
         except IkzopsError:
             continue

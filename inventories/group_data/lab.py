@@ -21,6 +21,9 @@ ikz_sites = {
                  "contact": "District IT, data centre team (lab)"},
 }
 
+# the cost shares' rates (ikzops usage): per TB-month, a month is 30 days
+ikz_costs = {"currency": "EUR", "repository_per_tb_month": 25.0, "lun_per_tb_month": 40.0}
+
 ikz_jobs = {
     "city-files": {
         "client": "city-app",

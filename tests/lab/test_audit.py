@@ -104,3 +104,19 @@ def test_every_run_is_in_the_history_and_its_chains_hold(eventful):
     kinds = {json.loads(line)["kind"] for line in result.stdout.splitlines()}
     assert kinds == {"backup", "drill"}
     assert ikzops("history", "verify", "-i", LAB).exit_code == ExitCode.OK
+
+
+def test_usage_charges_each_partner_what_verify_measured_and_publishes_it(eventful, p):
+    assert ikzops("verify", "-i", LAB, "--job", "city-files", "--no-collect").exit_code == ExitCode.OK
+    result = ikzops("usage", "-i", LAB, "--period", PERIOD, "--format", "json", "--no-collect")
+    assert result.exit_code == ExitCode.OK, result.output
+    data = json.loads(result.stdout)
+    city = next(s for s in data["partners"] if s["partner"] == "city")
+    at_district = next(r for r in city["sites"] if r["site"] == "district")
+    assert at_district["repository_bytes"] > 0 and at_district["lun_bytes"] == 0
+    assert city["cost"] > 0 and 0 < city["share"] < 1
+    published = sh(p, "district-san", "cat /var/lib/prometheus/node-exporter/ikzops_usage.prom")
+    assert 'ikzops_partner_repository_bytes{partner="city",site="district"}' in published
+    assert 'ikzops_partner_lun_allocated_bytes{partner="district",site="district"}' in published
+    csv_text = ikzops("usage", "-i", LAB, "--period", PERIOD, "--format", "csv", "--no-collect").stdout
+    assert csv_text.splitlines()[0].startswith("partner,partner_name,site,")
