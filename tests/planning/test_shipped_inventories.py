@@ -163,3 +163,8 @@ def test_every_shipped_inventory_has_a_concept_and_a_report(inventory, tmp_path,
         data, text, path, _ = audit.report(str(ROOT / "inventories" / inventory), period_text="2026-11", fmt=fmt,
                                            out=str(tmp_path), collect=False)
         assert path.exists() and not data["summary"]["met"]  # nothing recorded: no run, no drill
+    for fmt in ("md", "csv", "json"):
+        data, text, _ = audit.usage(str(ROOT / "inventories" / inventory), period_text="2026-11", fmt=fmt,
+                                    collect=False)
+        assert {s["partner"] for s in data["partners"]} <= set(load(str(ROOT / "inventories" / inventory)).partners)
+        assert text
