@@ -18,6 +18,7 @@ from ikzops.model import schema
 MINIMAL: dict[type[schema.Spec], dict] = {
     schema.SiteSpec: {"partner": "City IT"},
     schema.PartnerSpec: {"name": "City of Saarbrücken"},
+    schema.CostsSpec: {},
     schema.PostgresHook: {"databases": ["housing"]},
     schema.Hooks: {},
     schema.Retention: {},
