@@ -157,11 +157,11 @@ def capacity_plan(p: Partnership, repo_host: str) -> dict:
     """The repository volume of ``repo_host``: its size, each partner's reservation and clients."""
 
     spec = volume(p, repo_host)
-    site = p.hosts[repo_host].site
-    partners = {}
-    for partner in p.sites:
-        clients = sorted({job.client for job in p.jobs.values() if job.site == partner and site in job.destinations})
-        partners[partner] = {"reserved_bytes": spec.reserve.get(partner, 0), "clients": clients}
+    landing: dict[str, set[str]] = {}
+    for job in p.jobs_landing_on(repo_host):
+        landing.setdefault(job.site, set()).add(job.client)
+    partners = {partner: {"reserved_bytes": spec.reserve.get(partner, 0), "clients": sorted(landing.get(partner, ()))}
+                for partner in p.sites}
     return {"partnership": p.name, "host": repo_host, "path": spec.path, "size_bytes": spec.size, "partners": partners}
 
 

@@ -21,13 +21,14 @@ def inventory() -> None:
 
 @inventory.command("check")
 @inventory_option
-def check(inventory_path: str) -> None:
+@click.option("--full", is_flag=True, help="Every host and every job, however many (large inventories are summarised).")
+def check(inventory_path: str, full: bool) -> None:
     """Validate the whole model before any host is touched.
 
     Prints the sites, hosts, roles, the backup matrix (which site's data lands where)
     and the SAN's LUNs. On problems, prints every one with its place and exits 2.
     """
     partnership = loader.load(inventory_path)
-    for renderable in partnership_overview(partnership):
+    for renderable in partnership_overview(partnership, full=full):
         console.print(renderable)
     console.print(f"[green]ok[/]: {inventory_path} is valid")

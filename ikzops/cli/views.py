@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from rich.table import Table
@@ -11,35 +12,15 @@ from ikzops.model.partnership import Partnership
 from ikzops.model.schema import ROLES
 from ikzops.model.units import format_duration, format_size
 
+#: more sites than this, and the backup matrix names the copies' sites instead of a column each
+MATRIX_SITE_COLUMNS = 8
+#: more hosts (jobs) than this, and the tables summarise per site (per kind of job) unless full
+DETAIL_ROWS = 100
 
-def partnership_overview(p: Partnership) -> Iterator[Table]:
-    sites = Table(title=f"Partnership {p.name!r}: sites and hosts", title_justify="left")
-    for column in ("site", "partner", "host", "address", "roles"):
-        sites.add_column(column)
-    for site in p.sites:
-        for index, host in enumerate(p.hosts_in(site)):
-            sites.add_row(
-                site if index == 0 else "", p.operator(site).name if index == 0 else "",
-                host.name, f"{host.address}:{host.port}" if host.port != 22 else host.address,
-                "+".join(r for r in ROLES if host.has(r)),
-            )
-    yield sites
 
-    matrix = Table(title="Backup matrix: which site's data lands where", title_justify="left")
-    matrix.add_column("job", no_wrap=True)
-    for column in ("client", "schedule", "RPO", "RTO"):
-        matrix.add_column(column)
-    for site in p.sites:
-        matrix.add_column(site, justify="center")
-    cells = {"own": "[green]own[/]", "copy": "[cyan]copy[/]", "": "·"}
-    for name, row in p.backup_matrix().items():
-        job = p.jobs[name]
-        matrix.add_row(
-            name, f"{job.client} ({job.site})", job.spec.schedule,
-            format_duration(job.spec.rpo), format_duration(job.spec.rto),
-            *(cells[row[s]] for s in p.sites),
-        )
-    yield matrix
+def partnership_overview(p: Partnership, full: bool = False) -> Iterator[Table]:
+    yield hosts_table(p) if full or len(p.hosts) <= DETAIL_ROWS else sites_table(p)
+    yield matrix_table(p) if full or len(p.jobs) <= DETAIL_ROWS else matrix_summary(p)
     yield readers(p)
 
     if p.luns:
@@ -71,4 +52,69 @@ def readers(p: Partnership) -> Table:
         how = "own" if owner == admin else "[cyan]trusted[/]"
         table.add_row(p.partners[owner].name, p.partners[admin].name, ", ".join(sorted({h.host for h in found})),
                       ", ".join(sorted({h.job for h in found})), how)
+    return table
+
+
+def _roles(host) -> str:
+    return "+".join(r for r in ROLES if host.has(r))
+
+
+def hosts_table(p: Partnership) -> Table:
+    table = Table(title=f"Partnership {p.name!r}: sites and hosts", title_justify="left")
+    for column in ("site", "partner", "host", "address", "roles"):
+        table.add_column(column)
+    for site in p.sites:
+        for index, host in enumerate(p.hosts_in(site)):
+            table.add_row(
+                site if index == 0 else "", p.operator(site).name if index == 0 else "",
+                host.name, f"{host.address}:{host.port}" if host.port != 22 else host.address, _roles(host),
+            )
+    return table
+
+
+def sites_table(p: Partnership) -> Table:
+    table = Table(title=f"Partnership {p.name!r}: {len(p.sites)} sites, {len(p.hosts)} hosts "
+                        "(every host: inventory check --full)", title_justify="left")
+    for column in ("site", "partner", "hosts", "roles"):
+        table.add_column(column)
+    for site in p.sites:
+        roles = Counter(_roles(h) for h in p.hosts_in(site))
+        table.add_row(site, p.operator(site).name, str(sum(roles.values())),
+                      ", ".join(f"{count} {role}" for role, count in sorted(roles.items())))
+    return table
+
+
+def matrix_table(p: Partnership) -> Table:
+    table = Table(title="Backup matrix: which site's data lands where", title_justify="left")
+    table.add_column("job", no_wrap=True)
+    for column in ("client", "schedule", "RPO", "RTO"):
+        table.add_column(column)
+    # a column per site while they fit a screen; beyond, one column naming where the copies are
+    wide = len(p.sites) <= MATRIX_SITE_COLUMNS
+    for site in p.sites if wide else ["copies at"]:
+        table.add_column(site, justify="center" if wide else "left")
+    cells = {"own": "[green]own[/]", "copy": "[cyan]copy[/]", "": "·"}
+    for name, row in p.backup_matrix().items():
+        job = p.jobs[name]
+        where = [cells[row[s]] for s in p.sites] if wide else [", ".join(job.offsite)]
+        table.add_row(name, f"{job.client} ({job.site})", job.spec.schedule,
+                      format_duration(job.spec.rpo), format_duration(job.spec.rto), *where)
+    return table
+
+
+def matrix_summary(p: Partnership) -> Table:
+    """The backup matrix with the jobs of one kind (home, copies, schedule, RPO, RTO) in a row."""
+
+    table = Table(title=f"Backup matrix: {len(p.jobs)} jobs by where their data lands "
+                        "(every job: inventory check --full)", title_justify="left")
+    for column in ("home", "copies at", "schedule", "RPO", "RTO", "jobs"):
+        table.add_column(column)
+    kinds: dict[tuple, list[str]] = {}
+    for job in p.jobs.values():
+        key = (job.site, ", ".join(job.offsite), job.spec.schedule, format_duration(job.spec.rpo),
+               format_duration(job.spec.rto))
+        kinds.setdefault(key, []).append(job.name)
+    for key, names in kinds.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        table.add_row(*key, f"{len(names)}: {shown}")
     return table

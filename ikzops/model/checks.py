@@ -117,7 +117,8 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
         elif not any(h.site == site for h in hosts.values()):
             out.add(("ikz_sites", site), f"site {site!r} has no hosts: put hosts in a group named {site!r}")
     _check_luns(luns, hosts, sites, out)
-    checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out))}
+    with_repository = frozenset(h.site for h in hosts.values() if h.has("repository"))
+    checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out, with_repository))}
     _check_lun_jobs(checked_jobs, out)
     _check_repositories(hosts, sites, out)
     _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, set(raw.hosts), luns, out)
@@ -222,7 +223,7 @@ def _check_addresses(hosts: dict[str, Host], out: _Collector) -> None:
 
 
 def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, SiteSpec], luns: dict[str, LunSpec],
-         out: _Collector) -> Job | None:
+         out: _Collector, with_repository: frozenset[str]) -> Job | None:
     path: tuple[PathPart, ...] = ("ikz_jobs", name)
     imaged: tuple[str, ...] = ()
     if spec.luns or spec.pool:
@@ -249,7 +250,7 @@ def _job(name: str, spec: JobSpec, hosts: dict[str, Host], sites: dict[str, Site
             f"no offsite copy: the data of site {client.site!r} must also go to a partner site",
         )
     for site in job.destinations:
-        if site in sites and not any(h.has("repository") and h.site == site for h in hosts.values()):
+        if site in sites and site not in with_repository:
             out.add(
                 path + ("destinations",),
                 f"site {site!r} has no host with the 'repository' role to receive {spec.client}'s backups",

@@ -7,6 +7,7 @@ ikzops reads this, never raw inventory data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ikzops.errors import ConfigError
 from ikzops.model.schema import (
@@ -141,7 +142,17 @@ class Partnership:
     def repository_host(self, site: str) -> Host:
         """The repository host of ``site`` (validation guarantees one exists where needed)."""
 
-        return self.hosts_with("repository", site)[0]
+        return self._repository_hosts[site]
+
+    @cached_property
+    def _repository_hosts(self) -> dict[str, Host]:
+        """Each site's first repository host (asked per job and destination: looked up once)."""
+
+        found: dict[str, Host] = {}
+        for host in self.hosts.values():
+            if host.has("repository"):
+                found.setdefault(host.site, host)
+        return found
 
     def select_jobs(self, names: tuple[str, ...] | list[str] = ()) -> list[Job]:
         """The jobs called ``names`` (all jobs when none is named); an unknown name is a usage error."""
@@ -164,16 +175,26 @@ class Partnership:
     def jobs_of_client(self, client: str) -> list[Job]:
         """The jobs whose data is on ``client``."""
 
-        return [job for job in self.jobs.values() if job.client == client]
+        return list(self._jobs_by["client"].get(client, ()))
 
     def jobs_landing_on(self, repository_host: str) -> list[Job]:
         """The jobs with a copy on ``repository_host`` (its site's repository host)."""
 
         site = self.hosts[repository_host].site
-        return [
-            job for job in self.jobs.values()
-            if site in job.destinations and self.repository_host(site).name == repository_host
-        ]
+        if self.repository_host(site).name != repository_host:
+            return []
+        return list(self._jobs_by["destination"].get(site, ()))
+
+    @cached_property
+    def _jobs_by(self) -> dict[str, dict[str, list[Job]]]:
+        """The jobs by client and by destination site (asked per host: indexed once)."""
+
+        index: dict[str, dict[str, list[Job]]] = {"client": {}, "destination": {}}
+        for job in self.jobs.values():
+            index["client"].setdefault(job.client, []).append(job)
+            for site in job.destinations:
+                index["destination"].setdefault(site, []).append(job)
+        return index
 
     def operator(self, site: str) -> Partner:
         """The partner that operates ``site``."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import cache
 
 _SHORTHANDS = {
     "minutely": "*-*-* *:*:00",
@@ -80,8 +81,10 @@ def runs_per_day(expression: str) -> float:
     return len(fire_seconds(expression)) / 7
 
 
-def fire_seconds(expression: str) -> set[int]:
-    """The seconds of a week (0 = Monday 00:00:00) at which ``expression`` fires."""
+@cache
+def fire_seconds(expression: str) -> frozenset[int]:
+    """The seconds of a week (0 = Monday 00:00:00) at which ``expression`` fires (cached: an
+    inventory of thousands of jobs has a handful of schedules)."""
 
     spec = _SHORTHANDS.get(expression.strip().lower(), expression.strip())
     tokens = spec.split()
@@ -102,9 +105,10 @@ def fire_seconds(expression: str) -> set[int]:
     minutes = _numbers(time_fields[1], 60, "minute")
     seconds = _numbers(time_fields[2], 60, "second") if len(time_fields) == 3 else {0}
     day = sorted(h * 3600 + m * 60 + sec for h in hours for m in minutes for sec in seconds)
-    return {d * 86400 + t for d in days for t in day}
+    return frozenset(d * 86400 + t for d in days for t in day)
 
 
+@cache
 def longest_gap(expression: str) -> timedelta:
     """The longest time between two consecutive runs of a schedule (cyclic over a week)."""
 
