@@ -107,7 +107,10 @@ def test_every_run_is_in_the_history_and_its_chains_hold(eventful):
 
 
 def test_usage_charges_each_partner_what_verify_measured_and_publishes_it(eventful, p):
-    assert ikzops("verify", "-i", LAB, "--job", "city-files", "--no-collect").exit_code == ExitCode.OK
+    # the next run catches district up with the run it missed: verify is green again
+    assert backups.exit_code(backups.backup(LAB, ("city-files",), Recorder())) == ExitCode.OK
+    verified = ikzops("verify", "-i", LAB, "--job", "city-files", "--no-collect")
+    assert verified.exit_code == ExitCode.OK, verified.output
     result = ikzops("usage", "-i", LAB, "--period", PERIOD, "--format", "json", "--no-collect")
     assert result.exit_code == ExitCode.OK, result.output
     data = json.loads(result.stdout)
