@@ -14,6 +14,8 @@ from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import fire_seconds
 
 _WEEK = timedelta(days=7)
+#: a real restore that refused to replace what differs at its target: no failed test (listed, not held against A15)
+REFUSED = ("conflict",)
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,8 @@ def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], c
     if not passed:
         tested.append("no passed drill or restore in the period")
     for e in exercises:
+        if e["verdict"] in REFUSED:
+            continue
         if e["verdict"] not in ("passed", "restored"):
             tested.append(f"{e['kind']} {e['id']} from {e['from_site']} {e['verdict']}: {one_line('; '.join(e['reasons']))}")
         elif not e["within_rto"]:
@@ -215,7 +219,7 @@ def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], c
                   for f in findings if f["closed"] is None]
     separate = [] if job.offsite else ["no copy in another building"]
     followed = [f"{e['kind']} {e['id']} {e['verdict']} and no passed one after it" for e in exercises
-                if e["verdict"] not in ("passed", "restored")
+                if e["verdict"] not in ("passed", "restored", *REFUSED)
                 and not any(p["started"] > e["started"] for p in passed)]
     return [row("CON.3.A5", regular), row("CON.3.A12", separate), row("CON.3.A14", integrity),
             row("CON.3.A15", tested), row("DER.4", followed)]

@@ -140,3 +140,12 @@ def test_records_of_a_real_stream_evaluate(tmp_path):
     records = [json.loads(line) for line in history.read(path)]
     job = job_of(period.evaluate(load(LAB), records, NOV, at(2, 1)))
     assert job["destinations"][0]["good"] == 1
+
+
+def test_a_restore_refused_for_a_conflict_is_listed_but_no_failed_test():
+    p = load(LAB)
+    refused = {**drill(at(2, 13), "conflict"), "kind": "restore"}
+    records = hourly_runs(at(2), 24) + [verify(at(2, 23)), drill(at(2, 12), "passed"), refused]
+    job = job_of(period.evaluate(p, records, NOV, at(3)))
+    assert [e["verdict"] for e in job["exercises"]] == ["passed", "conflict"]
+    assert requirement(job, "CON.3.A15")["met"] and requirement(job, "DER.4")["met"]
