@@ -11,12 +11,12 @@ Written on clients (a backup run appends to ``RUNS_DIR/backup-<job>.jsonl``) and
 host (verify, drills, restores, recoveries); the control host collects every stream and
 keeps a copy of all of them on every repository host. On a host::
 
-    python3 -m ikzops_agent.history dump DIR          # every stream of DIR as one JSON object
+    python3 -m ikzops_agent.history dump DIR < JSON   # DIR's streams, from what the reader holds on
     python3 -m ikzops_agent.history store DIR < JSON  # extend the copies in DIR, never rewrite them
 
-``store`` takes ``{stream: text}`` and writes a stream only if the copy it holds is a prefix
-of the new text (an unchanged copy is left alone); a copy that differs is kept as evidence
-and named on standard output (exit 1).
+Both send only what is new: ``dump`` the lines after those the reader holds (proven by the
+digest of the last one and the chain), ``store`` the lines after those the copy holds. A
+copy that differs is sent whole (``dump``) or kept as evidence and named (``store``, exit 1).
 """
 
 from __future__ import annotations
@@ -118,49 +118,65 @@ def read(path: str) -> list[str]:
         return []
 
 
-def dump(folder: str) -> dict[str, str]:
-    """``{stream: text}`` of every stream in ``folder``."""
+def dump(folder: str, known: dict[str, list] | None = None) -> dict[str, dict]:
+    """Every stream of ``folder``: ``{stream: {"from": n, "lines": [...], "total": t}}``.
 
+    ``known`` (``{stream: [n, sha256 of its line n]}``) is what the reader already holds:
+    a stream whose chain holds and whose line n has that digest is sent from line n on
+    (its first n lines are then those the reader holds, by the chain); any other is sent
+    whole, for the reader to find where it differs.
+    """
+
+    known = known or {}
     if not os.path.isdir(folder):
         return {}
     streams = {}
     for name in sorted(os.listdir(folder)):
-        if name.endswith(SUFFIX):
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                fcntl.flock(handle, fcntl.LOCK_SH)  # a record being appended is read whole or not at all
-                streams[name[: -len(SUFFIX)]] = handle.read()
+        if not name.endswith(SUFFIX):
+            continue
+        with open(os.path.join(folder, name), encoding="utf-8") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)  # a record being appended is read whole or not at all
+            lines = handle.read().splitlines()
+        stream = name[: -len(SUFFIX)]
+        held, held_digest = (known.get(stream) or [0, ""])[:2]
+        start = 0
+        if 0 < held <= len(lines) and digest(lines[held - 1]) == held_digest and not check(lines):
+            start = held
+        streams[stream] = {"from": start, "lines": lines[start:], "total": len(lines)}
     return streams
 
 
-def store(folder: str, streams: dict[str, str]) -> list[str]:
-    """Extend the copies in ``folder`` with ``streams``; the streams whose copy differs."""
+def store(folder: str, streams: dict[str, dict]) -> list[str]:
+    """Extend the copies in ``folder``: ``{stream: {"from": n, "after": sha256 of line n, "lines": [...]}}``
+    appends ``lines`` to a copy of exactly n lines whose last one has that digest (n = 0: a new
+    copy); the streams whose copy is anything else (kept as it is, as evidence)."""
 
     os.makedirs(folder, mode=0o750, exist_ok=True)
     differing = []
-    for stream, text in sorted(streams.items()):
+    for stream, part in sorted(streams.items()):
         if "/" in stream or stream.startswith("."):
             differing.append(stream)
             continue
         path = os.path.join(folder, stream + SUFFIX)
-        held = "\n".join(read(path))
-        held = held + "\n" if held else ""
-        if held == text:
-            continue
-        if not text.startswith(held):
+        held = read(path)
+        if len(held) != part["from"] or (held and digest(held[-1]) != part.get("after")):
             differing.append(stream)
             continue
-        write_atomic(path, text, 0o640)
+        if part["lines"]:
+            write_atomic(path, "".join(line + "\n" for line in held + part["lines"]), 0o640)
     return differing
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("dump", "store"):
-        print("usage: python3 -m ikzops_agent.history dump|store DIR", file=sys.stderr)
+        print("usage: python3 -m ikzops_agent.history dump|store DIR  (a JSON object on standard input)",
+              file=sys.stderr)
         return 2
+    given = json.loads(sys.stdin.read() or "{}")
     if argv[0] == "dump":
-        json.dump(dump(argv[1]), sys.stdout)
+        json.dump(dump(argv[1], given), sys.stdout)
         return 0
-    differing = store(argv[1], json.load(sys.stdin))
+    differing = store(argv[1], given)
     json.dump({"differing": differing}, sys.stdout)
     return 1 if differing else 0
 

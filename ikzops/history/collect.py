@@ -40,6 +40,8 @@ class Survey:
     findings: list[Finding] = field(default_factory=list)
     #: repository hosts whose copy is empty (new or rebuilt): no finding, the next collect fills them
     rebuilt: list[str] = field(default_factory=list)
+    #: {stream: {repository host: lines}} as read
+    copies: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -62,11 +64,33 @@ def _run(host: Host, *args: str, stdin: str | None = None) -> execute.Result:
                                   check=False)
 
 
-def _dump(host: Host, folder: str) -> dict[str, list[str]]:
-    result = _run(host, "dump", folder)
+def _dump(host: Host, folder: str, held: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``{stream: lines}`` of ``folder`` on ``host``; only what is new travels: the lines the
+    control host already holds (``held``, by the host's names of its streams) are taken from it."""
+
+    known = {name: [len(lines), history.digest(lines[-1])] for name, lines in held.items() if lines}
+    result = _run(host, "dump", folder, stdin=json.dumps(known))
     if result.returncode != 0:
         raise IkzopsError(f"reading the history on {host.name} failed: {result.stderr.strip()[-300:]}")
-    return {name: text.splitlines() for name, text in json.loads(result.stdout or "{}").items()}
+    try:
+        parts = json.loads(result.stdout or "{}")
+        return {name: held.get(name, [])[: part["from"]] + part["lines"] for name, part in parts.items()}
+    except (ValueError, KeyError, TypeError):
+        raise IkzopsError(f"the history on {host.name} answered with something unreadable") from None
+
+
+def _newest(streams: dict[str, list[str]], prefix: str) -> list[str]:
+    """Of the control host's chains of a client's stream, the one last written (a guess the
+    client proves or refutes: it sends the whole stream when the guess is wrong)."""
+
+    def last(lines: list[str]) -> str:
+        try:
+            return json.loads(lines[-1]).get("started", "")
+        except (ValueError, IndexError):
+            return ""
+
+    chains = [lines for name, lines in streams.items() if name.startswith(prefix + "-") and lines]
+    return max(chains, key=last, default=[])
 
 
 def _given(p: Partnership) -> dict[str, dict[str, int]]:
@@ -81,14 +105,19 @@ def survey(p: Partnership) -> Survey:
     """Read every copy of every stream (nothing is written) and merge them."""
 
     found = Survey(p.name)
+    control = log.streams(p.name)
     clients = sorted({job.client for job in p.jobs.values()})
     repositories = [h.name for h in p.hosts_with("repository")]
     reads = [(name, history.RUNS_DIR) for name in clients] + [(name, copies_folder(p)) for name in repositories]
 
     def read(task):
         name, folder = task
+        if folder == history.RUNS_DIR:
+            held = {f"backup-{job.name}": _newest(control, f"backup-{job.name}") for job in p.jobs_of_client(name)}
+        else:
+            held = control
         try:
-            return name, folder, _dump(p.hosts[name], folder)
+            return name, folder, _dump(p.hosts[name], folder, held)
         except IkzopsError as exc:
             found.unreachable[name] = exc.message
             return name, folder, None
@@ -114,7 +143,7 @@ def survey(p: Partnership) -> Survey:
             found.repositories.append(name)
             for stream, lines in streams.items():
                 copies.setdefault(stream, {})[name] = lines
-    control = log.streams(p.name)
+    found.copies = copies
     given = _given(p)
     for stream in sorted(set(control) | set(origins) | set(copies)):
         held_by = {host: given.get(host, {}).get(stream, 0) for host in repositories if host not in found.rebuilt}
@@ -132,20 +161,30 @@ def collect(p: Partnership) -> Survey:
     for stream, merged in found.merged.items():
         if merged.new:
             log.save(p.name, stream, merged.lines)
-    control = {name: "".join(line + "\n" for line in lines) for name, lines in log.streams(p.name).items()}
+    control = log.streams(p.name)
     given = _given(p)
     for name in found.repositories:
-        try:
-            result = _run(p.hosts[name], "store", copies_folder(p), stdin=json.dumps(control))
-            differing = json.loads(result.stdout or "{}").get("differing", [])
-        except (IkzopsError, ValueError) as exc:
-            found.unreachable[name] = getattr(exc, "message", str(exc))
-            continue
+        parts, agreeing = {}, []
+        for stream, lines in control.items():
+            copy = found.copies.get(stream, {}).get(name, [])
+            if copy != lines[: len(copy)]:
+                continue  # altered: a finding already, and left as it is
+            agreeing.append(stream)
+            if len(lines) > len(copy):
+                parts[stream] = {"from": len(copy), "after": history.digest(copy[-1]) if copy else "",
+                                 "lines": lines[len(copy):]}
+        differing: list[str] = []
+        if parts:
+            try:
+                result = _run(p.hosts[name], "store", copies_folder(p), stdin=json.dumps(parts))
+                differing = json.loads(result.stdout or "{}").get("differing", [])
+            except (IkzopsError, ValueError) as exc:
+                found.unreachable[name] = getattr(exc, "message", str(exc))
+                continue
         for stream in differing:
-            if not any(f.stream == stream and f.where == name for f in found.findings):
-                found.findings.append(Finding(stream, name, None, "its copy differs and was left as it is"))
+            found.findings.append(Finding(stream, name, None, "its copy changed while it was collected; left as it is"))
         given[name] = {**given.get(name, {}),
-                       **{stream: text.count("\n") for stream, text in control.items() if stream not in differing}}
+                       **{stream: len(control[stream]) for stream in agreeing if stream not in differing}}
     write_file(log.folder(p.name) / GIVEN, json.dumps(given, indent=1, sort_keys=True))
     return found
 

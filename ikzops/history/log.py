@@ -32,7 +32,7 @@ def append(partnership: str, stream: str, record: dict) -> dict:
 def streams(partnership: str) -> dict[str, list[str]]:
     """``{stream: lines}`` of the control host's copy."""
 
-    return {name: text.splitlines() for name, text in history.dump(str(folder(partnership))).items()}
+    return {name: part["lines"] for name, part in history.dump(str(folder(partnership))).items()}
 
 
 def save(partnership: str, stream: str, lines: list[str]) -> None:

@@ -38,18 +38,35 @@ def test_a_stream_that_does_not_start_at_genesis_is_broken(tmp_path):
     assert history.check(lines[1:])[0].problem == "is not the start of a chain"
 
 
-def test_store_extends_a_copy_and_keeps_a_differing_one(tmp_path):
+def test_store_appends_after_the_lines_a_copy_holds_and_keeps_a_differing_one(tmp_path):
     _, lines = _stream(tmp_path)
-    text = "".join(line + "\n" for line in lines)
     copies = str(tmp_path / "copies")
-    assert history.store(copies, {"backup-a": text[: text.index("\n") + 1]}) == []
-    assert history.store(copies, {"backup-a": text}) == []
+    assert history.store(copies, {"backup-a": {"from": 0, "after": "", "lines": lines[:1]}}) == []
+    assert history.store(copies, {"backup-a": {"from": 1, "after": history.digest(lines[0]), "lines": lines[1:]}}) == []
     assert history.read(f"{copies}/backup-a.jsonl") == lines
-    tampered = text.replace('"r0"', '"rX"')
-    assert history.store(copies, {"backup-a": tampered}) == ["backup-a"]
+    # a copy that is not what the sender believes is left alone
+    assert history.store(copies, {"backup-a": {"from": 1, "after": history.digest(lines[0]), "lines": ["x"]}}) == [
+        "backup-a"]
     assert history.read(f"{copies}/backup-a.jsonl") == lines
+
+
+def test_dump_sends_only_the_lines_after_those_the_reader_holds(tmp_path):
+    _, lines = _stream(tmp_path)
+    parts = history.dump(str(tmp_path), {"s": [2, history.digest(lines[1])]})
+    assert parts["s"] == {"from": 2, "lines": lines[2:], "total": 3}
+
+
+def test_dump_sends_a_stream_whole_when_the_reader_holds_something_else(tmp_path):
+    path, lines = _stream(tmp_path)
+    assert history.dump(str(tmp_path), {"s": [2, "0" * 64]})["s"]["from"] == 0
+    # an earlier record altered: the last digest still matches, but the chain is broken
+    altered = [lines[0].replace('"r0"', '"rX"'), *lines[1:]]
+    with open(path, "w") as handle:
+        handle.write("".join(line + "\n" for line in altered))
+    assert history.dump(str(tmp_path), {"s": [3, history.digest(lines[2])]})["s"] == {
+        "from": 0, "lines": altered, "total": 3}
 
 
 def test_store_refuses_a_stream_name_with_a_path(tmp_path):
-    assert history.store(str(tmp_path), {"../evil": "x\n"}) == ["../evil"]
+    assert history.store(str(tmp_path), {"../evil": {"from": 0, "lines": ["x"]}}) == ["../evil"]
     assert not (tmp_path.parent / "evil.jsonl").exists()
