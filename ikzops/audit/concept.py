@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from ikzops import layout
 from ikzops.audit.con3 import REQUIREMENTS
+from ikzops.audit.period import by_job
 from ikzops.model import access
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import longest_gap, runs_per_day
@@ -38,13 +39,12 @@ def _what(job: Job) -> dict:
     return {"kind": "PostgreSQL dumps and files" if spec.hooks.postgresql else "files", "items": items}
 
 
-def measured(records: list[dict], job: str, now: datetime, per_day_runs: float) -> dict:
+def measured(backups: list[dict], now: datetime, per_day_runs: float) -> dict:
     """Data volume (the newest good run's) and change rate (median new data a run, times the
-    runs a day) of ``job`` from its good runs in the last MEASURED_DAYS."""
+    runs a day) from a job's ``backups`` that got through in the last MEASURED_DAYS."""
 
     since = (now - timedelta(days=MEASURED_DAYS)).isoformat()
-    runs = [r for r in records if r.get("kind") == "backup" and r.get("job") == job
-            and r.get("status") in (0, 1) and (r.get("finished") or "") >= since]
+    runs = [r for r in backups if r.get("status") in (0, 1) and (r.get("finished") or "") >= since]
     sizes, added = [], []
     for run in runs:
         good = [d for d in run.get("destinations", {}).values() if d.get("ok")]
@@ -69,7 +69,7 @@ def key_holders(p: Partnership, job: Job) -> list[str]:
                    "(opened only with the recovery sheet)"]
 
 
-def job_section(p: Partnership, job: Job, records: list[dict], now: datetime, order: int) -> dict:
+def job_section(p: Partnership, job: Job, backups: list[dict], now: datetime, order: int) -> dict:
     spec = job.spec
     destinations = [{"site": d.site, "host": d.host, "operator": p.operator(d.site).name,
                      "building": "own site" if d.site == job.site else "separate building (partner site)"}
@@ -84,7 +84,7 @@ def job_section(p: Partnership, job: Job, records: list[dict], now: datetime, or
         "retention": {k: v for k, v in spec.retention.policy().items() if v and k != "keep_within_seconds"} | {
             "keep_within": format_duration(spec.retention.keep_within)},
         "destinations": destinations, "offsite": bool(job.offsite), "priority": spec.priority,
-        "restore_position": order, "measured": measured(records, job.name, now, runs_per_day(spec.schedule)),
+        "restore_position": order, "measured": measured(backups, now, runs_per_day(spec.schedule)),
         "keys": key_holders(p, job),
     }
 
@@ -92,13 +92,11 @@ def job_section(p: Partnership, job: Job, records: list[dict], now: datetime, or
 def build(p: Partnership, records: list[dict], now: datetime) -> dict:
     """The concept's data: partners and sites, jobs, protection, restore order, deviations."""
 
-    jobs = []
-    order = {}
-    for site in p.sites:
-        for position, job in enumerate(p.restore_order(site), 1):
-            order[job.name] = position
-    for job in p.jobs.values():
-        jobs.append(job_section(p, job, records, now, order[job.name]))
+    restore_order = {site: [j.name for j in p.restore_order(site)] for site in p.sites}
+    position = {name: index for names in restore_order.values() for index, name in enumerate(names, 1)}
+    indexed = by_job(records)
+    jobs = [job_section(p, job, indexed.get(job.name, {}).get("backup", []), now, position[job.name])
+            for job in p.jobs.values()]
     deviations = []
     for name in p.sites:
         if not contact_of(p, name):
@@ -116,7 +114,7 @@ def build(p: Partnership, records: list[dict], now: datetime) -> dict:
                    "repository_host": next((h.name for h in p.hosts_with("repository", name)), None)}
                   for name, s in p.sites.items()],
         "jobs": jobs,
-        "restore_order": {site: [j.name for j in p.restore_order(site)] for site in p.sites},
+        "restore_order": restore_order,
         "protection": {
             "encryption": "restic: AES-256 in counter mode with Poly1305-AES authentication; every job has its own "
                           "repository key, held only where the job's section says",

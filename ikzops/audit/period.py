@@ -14,6 +14,8 @@ from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import fire_seconds
 
 _WEEK = timedelta(days=7)
+#: the verdicts of a drill that passed and a real restore that restored
+GOOD = ("passed", "restored")
 #: a real restore that refused to replace what differs at its target: no failed test (listed, not held against A15)
 REFUSED = ("conflict",)
 
@@ -96,9 +98,10 @@ def age_series(good: list[datetime], start: datetime, end: datetime, before: dat
     return series
 
 
-def _destinations(job: Job, runs: list[dict], period: Period, until: datetime, first: datetime | None) -> list[dict]:
+def _destinations(job: Job, runs: list[dict], period: Period, start: datetime, until: datetime) -> list[dict]:
+    """Per destination: runs due from ``start`` (the period's, or the job's first recorded run if later)."""
+
     rows = []
-    start = max(period.start, first) if first else period.start
     scheduled = due(job.spec.schedule, start, until)
     for site in job.destinations:
         attempted = [r for r in runs if site in r.get("destinations", {})]
@@ -119,23 +122,43 @@ def _destinations(job: Job, runs: list[dict], period: Period, until: datetime, f
     return rows
 
 
-def _open_findings(job: str, verifies: list[dict], until: datetime) -> list[dict]:
+def by_job(records: list[dict]) -> dict[str, dict[str, list]]:
+    """The records of each job, read once: its backup runs (by start), its drills and restores,
+    and what each verify said of its repositories (``(started, repository)``, oldest first)."""
+
+    found: dict[str, dict[str, list]] = {}
+
+    def of(job: str) -> dict[str, list]:
+        return found.setdefault(job, {"backup": [], "exercise": [], "verify": []})
+
+    for record in records:
+        kind = record.get("kind")
+        if kind == "backup":
+            of(record.get("job", ""))["backup"].append(record)
+        elif kind in ("drill", "restore"):
+            of(record.get("job", ""))["exercise"].append(record)
+        elif kind == "verify":
+            for repo in record.get("repositories", []):
+                of(repo.get("job", ""))["verify"].append((record["started"], repo))
+    for entry in found.values():
+        entry["backup"].sort(key=lambda r: r["started"])
+    return found
+
+
+def _open_findings(verified: list[tuple[str, dict]], until: datetime) -> list[dict]:
     """Per destination the spans in which verify reported a finding, and how long each stayed open."""
 
     spans: dict[str, dict] = {}
     closed = []
-    for record in verifies:
-        for repo in record.get("repositories", []):
-            if repo.get("job") != job:
-                continue
-            site = repo.get("site")
-            if repo.get("status") == "finding":
-                spans.setdefault(site, {"site": site, "opened": record["started"], "closed": None,
-                                        "findings": repo.get("findings", [])})
-            elif repo.get("status") == "ok" and site in spans:
-                span = spans.pop(site)
-                span["closed"] = record["started"]
-                closed.append(span)
+    for started, repo in verified:
+        site = repo.get("site")
+        if repo.get("status") == "finding":
+            spans.setdefault(site, {"site": site, "opened": started, "closed": None,
+                                    "findings": repo.get("findings", [])})
+        elif repo.get("status") == "ok" and site in spans:
+            span = spans.pop(site)
+            span["closed"] = started
+            closed.append(span)
     result = []
     for span in closed + list(spans.values()):
         end = _at(span["closed"]) or until
@@ -143,30 +166,25 @@ def _open_findings(job: str, verifies: list[dict], until: datetime) -> list[dict
     return sorted(result, key=lambda s: s["opened"])
 
 
-def _coverage(job: str, verifies: list[dict], period: Period, until: datetime) -> list[dict]:
+def _coverage(verified: list[tuple[str, dict]], period: Period, until: datetime) -> list[dict]:
     rows: dict[str, dict] = {}
-    for record in verifies:
-        if not period.start <= _at(record["started"]) < until:
+    for started, repo in verified:
+        if not period.start <= _at(started) < until:
             continue
-        for repo in record.get("repositories", []):
-            if repo.get("job") != job:
-                continue
-            row = rows.setdefault(repo["site"], {"site": repo["site"], "runs": 0, "bytes_proven": 0,
-                                                 "last_complete_pass": None, "last_status": None})
-            row["runs"] += 1
-            row["bytes_proven"] += repo.get("hashed_bytes") or 0
-            row["last_status"] = repo.get("status")
-            if repo.get("last_complete_pass"):
-                row["last_complete_pass"] = max(filter(None, [row["last_complete_pass"], repo["last_complete_pass"]]))
+        row = rows.setdefault(repo["site"], {"site": repo["site"], "runs": 0, "bytes_proven": 0,
+                                             "last_complete_pass": None, "last_status": None})
+        row["runs"] += 1
+        row["bytes_proven"] += repo.get("hashed_bytes") or 0
+        row["last_status"] = repo.get("status")
+        if repo.get("last_complete_pass"):
+            row["last_complete_pass"] = max(filter(None, [row["last_complete_pass"], repo["last_complete_pass"]]))
     return sorted(rows.values(), key=lambda r: r["site"])
 
 
-def _exercises(job: Job, records: list[dict], period: Period, until: datetime) -> list[dict]:
+def _exercises(job: Job, exercises: list[dict], period: Period, until: datetime) -> list[dict]:
     rows = []
-    for r in records:
-        if r.get("kind") not in ("drill", "restore") or r.get("job") != job.name or r.get("dry"):
-            continue
-        if not period.start <= _at(r["started"]) < until:
+    for r in exercises:
+        if r.get("dry") or not period.start <= _at(r["started"]) < until:
             continue
         seconds = r.get("total_seconds") or 0.0
         age = r.get("data_age_seconds")
@@ -175,7 +193,7 @@ def _exercises(job: Job, records: list[dict], period: Period, until: datetime) -
         rows.append({
             "kind": r["kind"], "id": r.get("id"), "started": r["started"], "from_site": r.get("from_site"),
             "verdict": r.get("verdict"), "seconds": seconds, "rto_seconds": job.spec.rto.total_seconds(),
-            "within_rto": r.get("verdict") in ("passed", "restored") and seconds <= job.spec.rto.total_seconds(),
+            "within_rto": r.get("verdict") in GOOD and seconds <= job.spec.rto.total_seconds(),
             "data_age_seconds": age, "within_rpo": age is not None and age <= job.spec.rpo.total_seconds(),
             "reasons": r.get("reasons", []),
         })
@@ -204,13 +222,13 @@ def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], c
         regular.append(f"{len(failed_runs)} run(s) reached no destination, the first at {failed_runs[0]['started']}: "
                        f"{failed_runs[0]['error']}")
     tested = []
-    passed = [e for e in exercises if e["verdict"] in ("passed", "restored")]
+    passed = [e for e in exercises if e["verdict"] in GOOD]
     if not passed:
         tested.append("no passed drill or restore in the period")
     for e in exercises:
         if e["verdict"] in REFUSED:
             continue
-        if e["verdict"] not in ("passed", "restored"):
+        if e["verdict"] not in GOOD:
             tested.append(f"{e['kind']} {e['id']} from {e['from_site']} {e['verdict']}: {one_line('; '.join(e['reasons']))}")
         elif not e["within_rto"]:
             tested.append(f"{e['kind']} {e['id']} took {round(e['seconds'])} s, RTO {round(e['rto_seconds'])} s")
@@ -219,7 +237,7 @@ def _requirements(job: Job, destinations: list[dict], failed_runs: list[dict], c
                   for f in findings if f["closed"] is None]
     separate = [] if job.offsite else ["no copy in another building"]
     followed = [f"{e['kind']} {e['id']} {e['verdict']} and no passed one after it" for e in exercises
-                if e["verdict"] not in ("passed", "restored", *REFUSED)
+                if e["verdict"] not in (*GOOD, *REFUSED)
                 and not any(p["started"] > e["started"] for p in passed)]
     return [row("CON.3.A5", regular), row("CON.3.A12", separate), row("CON.3.A14", integrity),
             row("CON.3.A15", tested), row("DER.4", followed)]
@@ -230,19 +248,19 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
     """The report's data for every job (of ``partner``: the owner's key or name, or the home site)."""
 
     until = min(period.end, now)
-    verifies = [r for r in records if r.get("kind") == "verify"]
+    indexed = by_job(records)
     jobs = []
     for job in p.jobs.values():
         if partner and partner not in (job.site, job.owner, p.partners[job.owner].name):
             continue
-        runs = sorted((r for r in records if r.get("kind") == "backup" and r.get("job") == job.name),
-                      key=lambda r: r["started"])
-        first = _at(runs[0]["started"]) if runs else None
-        destinations = _destinations(job, [r for r in runs if r.get("finished")], period, until, first)
-        coverage = _coverage(job.name, verifies, period, until)
-        findings = [f for f in _open_findings(job.name, verifies, until)
+        mine = indexed.get(job.name, {"backup": [], "exercise": [], "verify": []})
+        runs = mine["backup"]
+        start = max(period.start, _at(runs[0]["started"])) if runs else period.start
+        destinations = _destinations(job, [r for r in runs if r.get("finished")], period, start, until)
+        coverage = _coverage(mine["verify"], period, until)
+        findings = [f for f in _open_findings(mine["verify"], until)
                     if (f["closed"] is None or f["closed"] >= period.start.isoformat()) and f["opened"] < until.isoformat()]
-        exercises = _exercises(job, records, period, until)
+        exercises = _exercises(job, mine["exercise"], period, until)
         failed_runs = [{"run": r["run"], "started": r["started"], "error": one_line(r.get("error", ""))} for r in runs
                        if r.get("status") == 2 and not r.get("destinations") and period.start <= _at(r["started"]) < until]
         requirements = _requirements(job, destinations, failed_runs, coverage, findings, exercises, bool(runs))
@@ -250,7 +268,7 @@ def evaluate(p: Partnership, records: list[dict], period: Period, now: datetime,
             "job": job.name, "site": job.site, "partner": p.partners[job.owner].name, "client": job.client,
             "schedule": job.spec.schedule, "rpo_seconds": job.spec.rpo.total_seconds(),
             "rto_seconds": job.spec.rto.total_seconds(), "recorded_since": runs[0]["started"] if runs else None,
-            "evaluated_from": max(period.start, first).isoformat(timespec="seconds") if first else period.start.isoformat(),
+            "evaluated_from": start.isoformat(timespec="seconds"),
             "destinations": destinations, "failed_runs": failed_runs, "verify": coverage, "findings": findings, "exercises": exercises,
             "requirements": requirements, "met": all(r["met"] for r in requirements),
         })

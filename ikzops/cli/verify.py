@@ -87,5 +87,4 @@ def _hashed(scrub) -> str:
 def _full_pass(r) -> str:
     """Since when every byte is proven: every pack hashed (or all data read by restic check)."""
 
-    passes = [t for t in (r.scrub.last_complete_pass, r.check.last_full_pass) if t]
-    return max(passes)[5:16].replace("T", " ") if passes else "never"
+    return r.last_complete_pass[5:16].replace("T", " ") if r.last_complete_pass else "never"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ikzops.model.partnership import Host, Job, Partner
+from ikzops.model.partnership import Host, Job, Partner, operator_key
 from ikzops.model.schema import PartnerSpec, SiteSpec
 
 if TYPE_CHECKING:
@@ -35,10 +35,6 @@ def partners(value: Any, sites: dict[str, SiteSpec], out: _Collector) -> dict[st
     return {key: Partner(key, spec.name, spec.contact, frozenset(spec.trust)) for key, spec in specs.items()}
 
 
-def operator_key(site: SiteSpec, site_name: str, known: dict[str, Partner]) -> str:
-    return site.partner if site.partner in known else site_name
-
-
 def assign(hosts: dict[str, Host], jobs: dict[str, Job], sites: dict[str, SiteSpec], known: dict[str, Partner],
            out: _Collector) -> tuple[dict[str, Host], dict[str, Job]]:
     """Hosts with their administering partner, jobs with their owner (unknown ones reported)."""
@@ -50,10 +46,10 @@ def assign(hosts: dict[str, Host], jobs: dict[str, Job], sites: dict[str, SiteSp
             out.add(path, f"unknown partner {written!r}; partners: {', '.join(known)}")
         return written
 
-    placed = {name: replace(host, admin=resolve(host.admin, operator_key(sites[host.site], host.site, known),
+    placed = {name: replace(host, admin=resolve(host.admin, operator_key(host.site, sites[host.site], known),
                                                 ("hosts", name, "ikz_admin")))
               for name, host in hosts.items()}
-    owned = {name: replace(job, owner=resolve(job.spec.owner or "", operator_key(sites[job.site], job.site, known),
+    owned = {name: replace(job, owner=resolve(job.spec.owner or "", operator_key(job.site, sites[job.site], known),
                                               ("ikz_jobs", name, "owner")))
              for name, job in jobs.items()}
     return placed, owned

@@ -103,6 +103,13 @@ class Job:
         return f"{LUN_IMAGE_DIR}/{self.name}/{lun}.img"
 
 
+def operator_key(site: str, spec: SiteSpec, partners: dict[str, Partner]) -> str:
+    """The key of the partner operating ``site`` (the one home of that rule): the partner its
+    ``partner`` names, or, without ikz_partners, the partner implied by the site itself."""
+
+    return spec.partner if spec.partner in partners else site
+
+
 def restore_rank(job: Job) -> tuple:
     """Where ``job`` stands in its site's restore order (the one home of that rule)."""
 
@@ -199,7 +206,7 @@ class Partnership:
     def operator(self, site: str) -> Partner:
         """The partner that operates ``site``."""
 
-        return self.partners.get(self.sites[site].partner) or self.partners[site]
+        return self.partners[operator_key(site, self.sites[site], self.partners)]
 
     def lun_owner(self, lun: str) -> str:
         """The partner a LUN belongs to (its ``partner`` names a site: that site's operator)."""

@@ -95,6 +95,12 @@ class RepoStatus:
     #: run tag -> snapshot time, for the replication comparison (not in the JSON)
     runs: dict[str, datetime] = field(default_factory=dict, repr=False)
 
+    @property
+    def last_complete_pass(self) -> str | None:
+        """Since when every byte is proven: every pack hashed, or all data read by restic check."""
+
+        return max((t for t in (self.scrub.last_complete_pass, self.check.last_full_pass) if t), default=None)
+
     def finding(self, text: str) -> None:
         self.findings.append(text)
         if self.status == "ok":
@@ -360,8 +366,7 @@ def history_record(report: VerifyReport) -> dict:
             "age_seconds": r.age_seconds, "rpo_seconds": r.rpo_seconds, "snapshots": r.snapshots,
             "check_ok": r.check.ok, "check_subset": r.check.subset, "hashed_bytes": r.scrub.hashed_bytes,
             "proven_7d_bytes": r.scrub.proven_7d_bytes, "bytes": r.scrub.bytes, "damaged": len(r.scrub.damaged),
-            "last_complete_pass": max([t for t in (r.scrub.last_complete_pass, r.check.last_full_pass) if t],
-                                      default=None),
+            "last_complete_pass": r.last_complete_pass,
             "size_bytes": r.size_bytes,
         } for r in report.repositories],
     }

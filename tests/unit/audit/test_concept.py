@@ -33,7 +33,7 @@ def test_a_layout_with_contacts_and_offsite_copies_has_no_deviation():
 def test_volume_and_change_rate_come_from_good_runs():
     run = {"kind": "backup", "job": "city-db", "status": 0, "finished": "2026-11-23T10:00:00+00:00",
            "destinations": {"city": {"ok": True, "bytes_processed": 1 << 30, "bytes_added": 1 << 20}}}
-    measured = concept.measured([run], "city-db", NOW, per_day_runs=24)
+    measured = concept.measured([run], NOW, per_day_runs=24)
     assert measured["volume_bytes"] == 1 << 30 and measured["change_bytes_per_day"] == 24 << 20
 
 
