@@ -107,7 +107,8 @@ def operator_key(site: str, spec: SiteSpec, partners: dict[str, Partner]) -> str
     """The key of the partner operating ``site`` (the one home of that rule): the partner its
     ``partner`` names, or, without ikz_partners, the partner implied by the site itself."""
 
-    return spec.partner if spec.partner in partners else site
+    declared = partners.get(spec.partner)
+    return spec.partner if declared is not None and declared.declared else site
 
 
 def restore_rank(job: Job) -> tuple:

@@ -73,3 +73,10 @@ def test_unknown_partners_are_each_named_where_written(inv, tmp_path):
     paths = {p.path for p in problems(inv, tmp_path)}
     assert {("ikz_partners", "a", "trust", 0), ("ikz_sites", "b", "partner"), ("hosts", "a-app", "ikz_admin"),
             ("ikz_jobs", "a-files", "owner")} <= paths
+
+
+def test_without_ikz_partners_a_partner_named_like_another_site_still_operates_its_own(inv, tmp_path):
+    inv.data["ikz_sites"]["a"] = {"partner": "b"}  # an organisation's name that happens to be a site's
+    p = load(inv.write(tmp_path))
+    assert p.operator("a").key == "a" and p.operator("a").name == "b"
+    assert p.hosts["a-san"].admin == "a" and p.jobs["a-files"].owner == "a"
