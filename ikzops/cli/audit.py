@@ -23,7 +23,7 @@ def _warn(survey) -> None:
 
 @click.command("concept")
 @inventory_option
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(orchestrator.FORMATS), default="md", show_default=True)
 @click.option("--out", metavar="FILE", type=click.Path(dir_okay=False), help="Write to FILE instead of printing.")
 @_no_collect
 def concept(inventory_path: str, fmt: str, out: str | None, no_collect: bool) -> None:
@@ -46,7 +46,7 @@ def concept(inventory_path: str, fmt: str, out: str | None, no_collect: bool) ->
 @inventory_option
 @click.option("--period", "period_text", required=True, metavar="P", help="2026-11 (month), 2026-Q4 or 2026.")
 @click.option("--partner", metavar="P", help="Only the jobs of this site or partner.")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(orchestrator.FORMATS), default="md", show_default=True)
 @click.option("--out", metavar="DIR", type=click.Path(file_okay=False), help="Write the report into DIR.")
 @_no_collect
 def report(inventory_path: str, period_text: str, partner: str | None, fmt: str, out: str | None,

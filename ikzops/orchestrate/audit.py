@@ -23,8 +23,8 @@ from ikzops.model.partnership import Partnership
 from ikzops.model.units import format_seconds, format_size
 from ikzops.state import write_file
 
+#: the formats of the concept and the report (a file's suffix is its format's name)
 FORMATS = ("md", "html", "json")
-SUFFIX = {"md": ".md", "html": ".html", "json": ".json"}
 
 
 def _render(kind: str, fmt: str, **values) -> str:
@@ -85,7 +85,7 @@ def report(inventory: str, *, period_text: str, partner: str | None = None, fmt:
     path = None
     if out:
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", partner) if partner else ""
-        path = Path(out) / f"report-{p.name}-{chosen.name}{'-' + slug if slug else ''}{SUFFIX[fmt]}"
+        path = Path(out) / f"report-{p.name}-{chosen.name}{'-' + slug if slug else ''}.{fmt}"
         write_file(path, text)
     return data, text, path, survey
 
