@@ -86,18 +86,29 @@ class Break:
     problem: str
 
 
-def check(lines: list[str]) -> list[Break]:
-    """Every broken link of a stream's ``lines`` (empty: the chain holds)."""
+def _parsed(line: str) -> dict | None:
+    """A history record, or None when ``line`` is none (unreadable, or without seq, prev or chain)."""
+
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and {"seq", "prev", "chain"} <= record.keys() else None
+
+
+def check(lines: list[str], start: int = 0) -> list[Break]:
+    """Every broken link of a stream's ``lines`` (empty: the chain holds); from record
+    ``start + 1`` on, when the first ``start`` are known already (each link depends only on a
+    record and the one before it, and the chain's id on its first readable record)."""
 
     breaks = []
-    chain = None
-    for number, line in enumerate(lines, 1):
-        try:
-            record = json.loads(line)
-            seq, prev, this_chain = record["seq"], record["prev"], record["chain"]
-        except (ValueError, KeyError, TypeError):
+    chain = next((r["chain"] for r in map(_parsed, lines[:start]) if r is not None), None)
+    for number, line in enumerate(lines[start:], start + 1):
+        record = _parsed(line)
+        if record is None:
             breaks.append(Break(number, "not a history record (unreadable JSON or no seq/chain/prev)"))
             continue
+        seq, prev, this_chain = record["seq"], record["prev"], record["chain"]
         expected = digest(lines[number - 2]) if number > 1 else GENESIS
         if prev != expected:
             breaks.append(Break(number, "does not follow the record before it (removed, inserted or altered)"

@@ -37,12 +37,21 @@ def identify(lines: list[str], line: int) -> str:
         record = json.loads(lines[line - 1])
     except (ValueError, IndexError):
         return ""
+    if not isinstance(record, dict):
+        return ""
     name = record.get("run") or record.get("id") or ""
     return f" ({' '.join(str(part) for part in (record.get('kind'), name, record.get('started')) if part)})"
 
 
-def broken(stream: str, where: str, lines: list[str]) -> list[Finding]:
-    return [Finding(stream, where, b.line, b.problem + identify(lines, b.line)) for b in history.check(lines)]
+def broken(stream: str, where: str, lines: list[str], known: tuple[list[str], list[history.Break]] = ([], [])) -> list[Finding]:
+    """Every broken link of ``lines``; ``known``: lines already checked and their breaks, so that
+    only what ``lines`` do not share with them is hashed again."""
+
+    checked, breaks = known
+    shared = _diverges(checked, lines)
+    shared = min(len(checked), len(lines)) if shared is None else shared - 1
+    found = [b for b in breaks if b.line <= shared] + history.check(lines, shared)
+    return [Finding(stream, where, b.line, b.problem + identify(lines, b.line)) for b in found]
 
 
 def _diverges(reference: list[str], copy: list[str]) -> int | None:
@@ -67,11 +76,12 @@ def merge(stream: str, control: list[str], origin: tuple[str, list[str]] | None,
     ``copies``: {repository host: lines}; ``given``: how many records each was last given.
     """
 
-    findings = broken(stream, CONTROL, control)
+    control_breaks = history.check(control)
+    findings = broken(stream, CONTROL, control, (control, control_breaks))
     chosen = control
     candidates = ([(origin[0], origin[1], True)] if origin else []) + [(h, lines, False) for h, lines in sorted(copies.items())]
     for where, lines, is_origin in candidates:
-        problems = broken(stream, where, lines)
+        problems = broken(stream, where, lines, (control, control_breaks))
         findings += problems
         at = _diverges(chosen, lines)
         if at is not None:

@@ -70,3 +70,11 @@ def test_dump_sends_a_stream_whole_when_the_reader_holds_something_else(tmp_path
 def test_store_refuses_a_stream_name_with_a_path(tmp_path):
     assert history.store(str(tmp_path), {"../evil": {"from": 0, "lines": ["x"]}}) == ["../evil"]
     assert not (tmp_path.parent / "evil.jsonl").exists()
+
+
+def test_checking_from_a_record_on_finds_what_checking_everything_finds_after_it(tmp_path):
+    _, lines = _stream(tmp_path, n=5)
+    damaged = [lines[0], "garbage", lines[2], lines[3].replace('"r3"', '"rX"'), lines[4]]
+    whole = history.check(damaged)
+    for start in range(len(damaged) + 1):
+        assert history.check(damaged, start) == [b for b in whole if b.line > start]

@@ -67,3 +67,9 @@ def test_a_client_stream_is_named_by_its_chain(tmp_path):
     lines = _lines(tmp_path, 1)
     assert stream_of_origin("backup-a", lines).startswith("backup-a-")
     assert stream_of_origin("backup-a", ["garbage"]) is None
+
+
+def test_a_copy_holding_json_that_is_no_record_is_named_not_a_crash(tmp_path):
+    lines = _lines(tmp_path, 2)
+    merged = merge("backup-a", lines, None, {"city-san": [lines[0], "42"]}, {})
+    assert ("city-san", 2) in [(f.where, f.line) for f in merged.findings]
