@@ -17,6 +17,7 @@ from pyinfra.operations import apt, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
+from ikzops.deploys import daemons
 from ikzops.deploys.context import partnership
 from ikzops.deploys.hardening import hardened
 from ikzops.deploys.repository import secret_file
@@ -112,14 +113,7 @@ def monitor() -> None:
                src=StringIO(templates.render("monitoring/ikzops-alert-sink.service.j2", agent_dir=layout.AGENT_DIR)))
     systemd.daemon_reload(name="systemd reload (units changed)", _if=sink.did_change)
     systemd.service(name="alert sink running and enabled", service="ikzops-alert-sink", running=True, enabled=True)
-    systemd.service(name="Prometheus running and enabled", service="prometheus", running=True, enabled=True)
-    systemd.service(name="Prometheus restart (settings changed)", service="prometheus", restarted=True,
-                    _if=prometheus_args.did_change)
-    systemd.service(name="Prometheus reload (config or rules changed)", service="prometheus", reloaded=True,
-                    _if=any_changed(rules, config))
+    daemons.running("Prometheus", "prometheus", restart_if=(prometheus_args,), reload_if=(rules, config))
     alertmanager = hardened("prometheus-alertmanager", read_write=(ALERTMANAGER_DATA,))
-    systemd.service(name="Alertmanager running and enabled", service="prometheus-alertmanager", running=True, enabled=True)
-    systemd.service(name="Alertmanager restart (settings or hardening changed)", service="prometheus-alertmanager",
-                    restarted=True, _if=any_changed(alertmanager, alertmanager_args))
-    systemd.service(name="Alertmanager reload (config changed)", service="prometheus-alertmanager", reloaded=True,
-                    _if=alerting.did_change)
+    daemons.running("Alertmanager", "prometheus-alertmanager", restart_if=(alertmanager, alertmanager_args),
+                    reload_if=(alerting,))

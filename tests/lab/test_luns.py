@@ -8,6 +8,7 @@ import json
 import subprocess
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -15,7 +16,7 @@ from ikzops import layout
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
 from ikzops.san import failover
-from tests.lab.helpers import LAB, ROOT, lun_md5, lun_write, on_lun, sh
+from tests.lab.helpers import LAB, ROOT, lun_md5, lun_write, on_lun, sh, wait_for
 
 JOB = "city-san-luns"
 LUN = "district-fileserver"
@@ -95,25 +96,37 @@ def test_restore_lun_refuses_a_host_that_holds_the_file_already(deployed_lab, p,
 
 def test_while_a_target_is_paused_for_an_image_no_write_of_a_logged_in_initiator_lands(deployed_lab, p):
     """What makes the lab's images consistent: tgt holds a session's commands while its target
-    is offline (what ``lun_image.paused`` sets for the copy), they land only after ``ready``."""
+    is offline (what ``lun_image.paused`` sets for the copy); after ``ready`` they are answered
+    (tgt answers the held ones with a UNIT ATTENTION, which an initiator retries)."""
 
     device, iqn = layout.lun_source(p, LUN)["device"], layout.lun_source(p, LUN)["iqn"]
     tid = sh(p, "city-san", f"tgtadm --lld iscsi --mode target --op show | sed -n 's/^Target \\([0-9]*\\): {iqn}$/\\1/p'").strip()
     state = f"tgtadm --lld iscsi --mode target --op update --tid {tid} --name state --value"
     region = f"dd if={device} bs=1M count=1 skip=200 status=none | md5sum"
     before = sh(p, "city-san", region)
+    initiator, gate = p.luns[LUN].initiators[0], f"/root/.go-{uuid.uuid4().hex}"
     done: dict = {}
-    # logged in at once, the data follows four seconds later: by then the target is offline
+    # logged in at once; the data follows only once the gate opens, when the target is offline
     writer = threading.Thread(target=lambda: done.update(out=on_lun(
-        p, "district-app", LUN, '(sleep 4; head -c 1048576 /dev/urandom) | '
+        p, "district-app", LUN, f'(while [ ! -e {gate} ]; do sleep 0.1; done; head -c 1048576 /dev/urandom) | '
                                 f'python3 /root/iscsi_write.py "$PORTAL" "$IQN" "$LUN" "$INITIATOR" {200 * MIB} 2>&1; true')))
     writer.start()
-    time.sleep(1.5)
-    sh(p, "city-san", f"{state} offline")
+
+    def logged_in() -> bool:
+        show = sh(p, "city-san", f"tgtadm --lld iscsi --mode target --op show | sed -n '/^Target {tid}:/,/^Target /p'")
+        return f"Initiator: {initiator}" in show
+
     try:
-        time.sleep(8)
-        assert sh(p, "city-san", region) == before and writer.is_alive()
+        assert wait_for(logged_in, 60, step=0.2), "the initiator never logged in"
+        sh(p, "city-san", f"{state} offline")
+        sh(p, "district-app", f"touch {gate}")
+        time.sleep(6)
+        assert writer.is_alive(), done
+        assert sh(p, "city-san", region) == before
     finally:
         sh(p, "city-san", f"{state} ready")
+        sh(p, "district-app", f"touch {gate}")
     writer.join(60)
     assert not writer.is_alive(), "the initiator never got an answer after the target was ready again"
+    # answered once the target is ready: written, or a UNIT ATTENTION a real initiator retries
+    assert not done["out"].strip() or "UNIT_ATTENTION" in done["out"], done

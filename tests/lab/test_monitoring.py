@@ -47,7 +47,23 @@ def targets(p, monitor: str) -> list[dict]:
 
 
 def test_second_full_deploy_changes_nothing(deployed):
-    assert deployed.changes == 0 and not deployed.errors
+    changed = [(op.name, op.changed) for op in deployed.operations if op.changed]
+    assert not changed and not deployed.errors, (changed, deployed.errors)
+
+
+def test_a_stopped_alertmanager_whose_config_drifted_is_started_once_and_stays_up(deployed, p):
+    """A start, then a reload: a Go daemon killed by the SIGHUP before it installs its handler
+    exits "cleanly" and systemd leaves it down. The deploy only starts it (the start reads the
+    config)."""
+
+    sh(p, "district-mon", "systemctl stop prometheus-alertmanager && echo '# drifted' >> /etc/prometheus/alertmanager.yml")
+    report = deploys.deploy(LAB)
+    done = {op.name.rsplit(" | ", 1)[-1] for op in report.operations if "district-mon" in op.changed}
+    assert {"Alertmanager config (amtool check-config)", "Alertmanager running and enabled"} <= done, done
+    assert not {"Alertmanager reload (config changed)", "Alertmanager restart (settings or unit changed)"} & done, done
+    time.sleep(3)
+    assert sh(p, "district-mon", "systemctl is-active prometheus-alertmanager").strip() == "active"
+    assert "# drifted" not in sh(p, "district-mon", "cat /etc/prometheus/alertmanager.yml")
 
 
 def test_every_monitor_scrapes_every_host_of_every_site(deployed, p):
