@@ -329,6 +329,10 @@ def spawn(command: Command, log_path: str) -> subprocess.Popen:
         )
 
 
+#: program lookups on a remote machine go through its one shell session: one at a time
+_LOOKUP = threading.Lock()
+
+
 def run_remote(machine, command: Command, *, check: bool = True, timeout: float | None = None,
                exit_meanings: Mapping[int, ExitMeaning] | None = None) -> Result:
     """Run ``command`` on a plumbum remote machine.
@@ -340,7 +344,9 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
     if command.env:
         raise ValueError("remote commands take no env; put secrets in files on the host")
     log.debug("run on %s: %s", machine, command.display())
-    bound = machine[command.argv[0]][command.argv[1:]]
+    with _LOOKUP:  # plumbum finds a program through the machine's one shell session (then caches it)
+        program = machine[command.argv[0]]
+    bound = program[command.argv[1:]]
     try:
         if command.stdin is not None:
             # plumbum's paramiko machine ignores `<<`: write the channel, then close it for EOF

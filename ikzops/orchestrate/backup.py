@@ -8,6 +8,7 @@ ends) and reads the run's report, so a manual run and a timer run are the same r
 from __future__ import annotations
 
 import json
+import shlex
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -41,12 +42,15 @@ class JobRun:
         return ExitCode.FINDING if self.destinations else ExitCode.CONFIG
 
 
-def start_unit(job: str) -> Command:
-    return Command(("systemctl", "start", f"{layout.unit_name(job)}.service"), purpose=f"run backup job {job}")
+def run_unit(job: str) -> Command:
+    """Start the job's unit and wait for it; print the report only if this run wrote it (a
+    run that died before its report must not pass off the previous run's as its own): one
+    round trip, the unit's exit status as the command's."""
 
-
-def read_report(job: str) -> Command:
-    return Command(("cat", f"{layout.STATE_DIR}/{job}/last-run.json"), purpose=f"read the report of {job}")
+    report = shlex.quote(f"{layout.STATE_DIR}/{job}/last-run.json")
+    script = (f'before=$(stat -c %i.%Y {report} 2>/dev/null); systemctl start {layout.unit_name(job)}.service; rc=$?; '
+              f'[ "$(stat -c %i.%Y {report} 2>/dev/null)" != "$before" ] && cat {report}; exit $rc')
+    return Command(("sh", "-c", script), purpose=f"run backup job {job}")
 
 
 def _run_client(p: Partnership, client: str, jobs: list[Job], progress: Progress) -> list[JobRun]:
@@ -59,13 +63,12 @@ def _run_client(p: Partnership, client: str, jobs: list[Job], progress: Progress
         for job in jobs:
             with progress.step(f"backup {job.name} ({client} → {', '.join(job.destinations)})") as step:
                 run = JobRun(job.name, client)
-                started = execute.run_remote(machine, start_unit(job.name), check=False)
-                report = execute.run_remote(machine, read_report(job.name), check=False)
-                if report.returncode != 0:
-                    run.error = (started.stderr.strip() or "the job wrote no report") + \
+                done = execute.run_remote(machine, run_unit(job.name), check=False)
+                if not done.stdout.strip():
+                    run.error = (done.stderr.strip() or "the job wrote no report") + \
                         f" (see journalctl -u {layout.unit_name(job.name)} on {client})"
                 else:
-                    data = json.loads(report.stdout)
+                    data = json.loads(done.stdout)
                     run.status, run.run, run.error = data["status"], data["run"], data.get("error", "")
                     run.destinations = data.get("destinations", {})
                 step.done("ok" if run.status == 0 else "failed", run.error)

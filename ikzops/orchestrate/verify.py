@@ -19,6 +19,7 @@ still checked and reported.
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -38,7 +39,7 @@ from ikzops.model.units import format_duration, format_seconds
 from ikzops.monitoring import textfile
 from ikzops.monitoring.metrics import flooded, render_usage, render_verify
 from ikzops.runners import restic as runner
-from ikzops.runners.ssh import connect, write_file
+from ikzops.runners.ssh import Connections, connect, write_file
 
 JSON_VERSION = 1
 STATUS_CODES = {"ok": ExitCode.OK, "finding": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}
@@ -131,13 +132,12 @@ class VerifyReport:
         }
 
 
-def check_repository(p: Partnership, job: Job, destination: layout.Destination, *, subsets: int,
+def check_repository(connections: Connections, job: Job, destination: layout.Destination, *, subsets: int,
                      full: bool, now: datetime) -> RepoStatus:
     status = RepoStatus(job.name, destination.site, destination.host, rpo_seconds=job.spec.rpo.total_seconds())
     started = time.monotonic()
     try:
-        with connect(p.hosts[destination.host]) as machine:
-            _check(machine, status, job, destination, subsets=subsets, full=full, now=now)
+        _check(connections.get(destination.host), status, job, destination, subsets=subsets, full=full, now=now)
     except IkzopsError as exc:
         status.status = "unreachable"
         status.findings.append(exc.message)
@@ -148,11 +148,16 @@ def check_repository(p: Partnership, job: Job, destination: layout.Destination, 
 def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
            full: bool, now: datetime) -> None:
     repo = layout.local_repository(job, destination)
-    if execute.run_remote_shell(machine, f"test -f {destination.path}/config", "look for the repository").returncode != 0:
+    path = shlex.quote(destination.path)
+    looked = execute.run_remote_shell(machine, f"test -f {path}/config && ls -A {path}/locks | wc -l",
+                                      "look for the repository and its locks")
+    if looked.returncode != 0:
         status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
         return
-    # locks of processes that died (an interrupted drill, check or backup) would fail what follows
-    runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
+    if looked.stdout.strip() != "0":
+        # locks of processes that died (an interrupted drill, check or backup) would fail what
+        # follows; restic removes only the stale ones (a running backup's lock stays)
+        runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
     snapshots = runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER, now=now)
     _freshness(status, snapshots, job)
     state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
@@ -345,8 +350,9 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
     tasks = [(job, d) for job in selected for d in layout.destinations(p, job) if not sites or d.site in sites]
     started = datetime.now(UTC)
     clock = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
-        statuses = list(pool.map(lambda t: check_repository(p, t[0], t[1], subsets=subsets, full=full, now=started), tasks))
+    with Connections(p.hosts) as connections, ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
+        statuses = list(pool.map(lambda t: check_repository(connections, t[0], t[1], subsets=subsets, full=full,
+                                                            now=started), tasks))
     for job in selected:
         compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
     report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)

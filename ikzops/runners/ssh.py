@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import socket
+import threading
 from pathlib import Path
 
 import paramiko
@@ -94,3 +95,41 @@ def command(host: Host, remote: Command, *, purpose: str = "") -> Command:
         argv += ["-l", host.ssh_user]
     argv += [host.address, "--", shlex.join(remote.argv)]
     return Command(tuple(argv), purpose=purpose or remote.purpose, secrets=remote.secrets)
+
+
+class Connections:
+    """One connection per host, shared by threads that work on the same host at once
+    (paramiko opens a channel per command on one transport). A host that could not be
+    reached is not tried again: each ``get`` raises its :class:`UnreachableError`.
+
+    ``with Connections(hosts) as pool: pool.get("city-san")``; every connection closes at the end.
+    """
+
+    def __init__(self, hosts: dict[str, Host]) -> None:
+        self.hosts = hosts
+        self._open: dict[str, ParamikoMachine | UnreachableError] = {}
+        self._locks: dict[str, threading.Lock] = {name: threading.Lock() for name in hosts}
+
+    def get(self, name: str) -> ParamikoMachine:
+        with self._locks[name]:
+            if name not in self._open:
+                try:
+                    machine = connect(self.hosts[name])
+                    # plumbum reads the working directory once, through its one shell session:
+                    # here, before threads share the connection
+                    str(machine.cwd)
+                    self._open[name] = machine
+                except UnreachableError as exc:
+                    self._open[name] = exc
+        found = self._open[name]
+        if isinstance(found, UnreachableError):
+            raise found
+        return found
+
+    def __enter__(self) -> Connections:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for machine in self._open.values():
+            if not isinstance(machine, UnreachableError):
+                machine.close()

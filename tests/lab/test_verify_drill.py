@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -11,12 +12,15 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from ikzops import layout
+from ikzops.agent import restic
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
+from ikzops.runners import restic as runner
 from ikzops.state import state_root
 from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, largest_indexed_pack, repo_path, sh
 
@@ -68,6 +72,20 @@ def test_stale_job_is_named_and_exits_1(backed_up, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["verify", "-i", str(strict), "--job", "city-db"])
     assert result.exit_code == ExitCode.FINDING, result.output
     assert "city-db" in result.output and "stale" in result.output
+
+
+def test_a_lock_left_by_a_killed_restic_is_removed_and_the_repository_checked(backed_up, p):
+    job = p.jobs["district-files"]
+    where = layout.destination(p, job, "city")
+    check = runner.remote_command(restic.check(layout.local_repository(job, where), read_all=True),
+                                  as_user=layout.REST_SERVER_USER)
+    sh(p, where.host, f"({shlex.join(check.argv)}) >/dev/null 2>&1 & "
+                      f"for i in $(seq 100); do [ -n \"$(ls -A {where.path}/locks)\" ] && break; sleep 0.1; done; "
+                      f"pkill -9 -u {layout.REST_SERVER_USER} -x restic; sleep 0.5")
+    assert sh(p, where.host, f"ls -A {where.path}/locks").split(), "no lock was left"
+    status = verifier.verify(LAB, jobs=(job.name,), sites=("city",)).repositories[0]
+    assert status.check.ok and not status.findings, (status.check, status.findings)
+    assert not sh(p, where.host, f"ls -A {where.path}/locks").split()
 
 
 @pytest.mark.fault("data")
