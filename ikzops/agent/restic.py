@@ -104,8 +104,11 @@ def backup(repo: Repository, paths: list[str], *, tags: list[str], host: str, ex
     return _invocation(repo, *args, "--", *paths)
 
 
-def snapshots(repo: Repository, *, tags: list[str] = ()) -> Invocation:
-    args = ["snapshots"]
+def snapshots(repo: Repository, *, tags: list[str] = (), lock: bool = True) -> Invocation:
+    """The snapshots (JSON); ``lock=False`` lists them without a lock, beside a running
+    ``check`` (which holds the exclusive one)."""
+
+    args = ["snapshots"] if lock else ["snapshots", "--no-lock"]
     for tag in tags:
         args += ["--tag", tag]
     return _invocation(repo, *args)

@@ -29,7 +29,7 @@ from ikzops import execute, layout
 from ikzops.agent import restic
 from ikzops.agent.policy import kept
 from ikzops.errors import ExitCode, IkzopsError, worst
-from ikzops.execute import Command
+from ikzops.execute import Command, Result
 from ikzops.history import log
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
@@ -39,7 +39,7 @@ from ikzops.model.units import format_duration, format_seconds
 from ikzops.monitoring import textfile
 from ikzops.monitoring.metrics import flooded, render_usage, render_verify
 from ikzops.runners import restic as runner
-from ikzops.runners.ssh import Connections, connect, write_file
+from ikzops.runners.ssh import Connections, write_file
 
 JSON_VERSION = 1
 STATUS_CODES = {"ok": ExitCode.OK, "finding": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}
@@ -137,7 +137,8 @@ def check_repository(connections: Connections, job: Job, destination: layout.Des
     status = RepoStatus(job.name, destination.site, destination.host, rpo_seconds=job.spec.rpo.total_seconds())
     started = time.monotonic()
     try:
-        _check(connections.get(destination.host), status, job, destination, subsets=subsets, full=full, now=now)
+        with connections.borrow(destination.host) as machine:
+            _check(machine, status, job, destination, subsets=subsets, full=full, now=now)
     except IkzopsError as exc:
         status.status = "unreachable"
         status.findings.append(exc.message)
@@ -148,23 +149,32 @@ def check_repository(connections: Connections, job: Job, destination: layout.Des
 def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
            full: bool, now: datetime) -> None:
     repo = layout.local_repository(job, destination)
-    path = shlex.quote(destination.path)
-    looked = execute.run_remote_shell(machine, f"test -f {path}/config && ls -A {path}/locks | wc -l",
-                                      "look for the repository and its locks")
+    path, state_file = shlex.quote(destination.path), f"{layout.VERIFY_STATE}/{job.name}.json"
+    # one round trip: is there a repository, has it locks, and the check cursor
+    looked = execute.run_remote_shell(
+        machine, f"test -f {path}/config || exit 10; ls -A {path}/locks | wc -l; cat {state_file} 2>/dev/null || echo '{{}}'",
+        "look for the repository, its locks and the check cursor")
     if looked.returncode != 0:
         status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
         return
-    if looked.stdout.strip() != "0":
+    locks, _, cursor = looked.stdout.partition("\n")
+    if locks.strip() != "0":
         # locks of processes that died (an interrupted drill, check or backup) would fail what
         # follows; restic removes only the stale ones (a running backup's lock stays)
         runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
-    snapshots = runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER, now=now)
-    _freshness(status, snapshots, job)
-    state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
-    state = json.loads(execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'",
-                                                "read the check cursor").stdout or "{}")
-    _integrity(machine, status, repo, destination, state, subsets=subsets, full=full)
-    _scrub(machine, status, repo, job, destination, snapshots)
+    state = json.loads(cursor.strip() or "{}")
+    # at once: the listing (without a lock) beside the check (its exclusive lock) and the
+    # pack hashing (no key, no lock): each is mostly one core's work (restic's key
+    # derivation, the hashing), and this host has more than one
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        listed = pool.submit(runner.list_snapshots, machine, repo, job.name, as_user=layout.REST_SERVER_USER,
+                             now=now, lock=False)
+        integrity = pool.submit(_integrity, machine, status, repo, destination, state, subsets=subsets, full=full)
+        hashed = pool.submit(_hash_packs, machine, job, destination)
+        snapshots = listed.result()
+        integrity.result()
+        _freshness(status, snapshots, job)
+        _scrub(machine, status, repo, job, destination, snapshots, hashed.result())
     _size(machine, status, destination, state)
     state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
@@ -242,15 +252,20 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
     status.check.last_full_pass = state.get("last_full_pass")
 
 
-def _scrub(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination,
-           snapshots: runner.Snapshots) -> None:
+def _hash_packs(machine, job: Job, destination: layout.Destination) -> Result:
     """Every pack that arrived since the last verify, and older ones within the job's
-    budget, hashed against its name; a damaged one is named with the runs that need it."""
+    budget, hashed against its name (the agent's scrub: no key, no lock)."""
 
     state_file = f"{layout.VERIFY_STATE}/{job.name}.scrub.json"
-    done = execute.run_remote(machine, Command(layout.agent_argv("scrub", destination.path, state_file,
+    return execute.run_remote(machine, Command(layout.agent_argv("scrub", destination.path, state_file,
                                                                  str(job.spec.scrub_budget)),
                                                purpose="hash the pack files"), check=False, timeout=6 * 3600)
+
+
+def _scrub(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination,
+           snapshots: runner.Snapshots, done: Result) -> None:
+    """What the hashing found; a damaged pack is named with the runs that need it."""
+
     try:
         found = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -350,13 +365,14 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
     tasks = [(job, d) for job in selected for d in layout.destinations(p, job) if not sites or d.site in sites]
     started = datetime.now(UTC)
     clock = time.monotonic()
-    with Connections(p.hosts) as connections, ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
-        statuses = list(pool.map(lambda t: check_repository(connections, t[0], t[1], subsets=subsets, full=full,
-                                                            now=started), tasks))
-    for job in selected:
-        compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
-    report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)
-    publish_metrics(p, report)
+    with Connections(p.hosts) as connections:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
+            statuses = list(pool.map(lambda t: check_repository(connections, t[0], t[1], subsets=subsets, full=full,
+                                                                now=started), tasks))
+        for job in selected:
+            compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
+        report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)
+        publish_metrics(p, report, connections)
     log.append(p.name, "verify", history_record(report))
     return report
 
@@ -396,13 +412,13 @@ def usage_rows(p: Partnership, report: VerifyReport, host: str) -> list[dict]:
     return [{"partner": owner, "site": site, **row} for owner, row in sorted(rows.items())]
 
 
-def publish_metrics(p: Partnership, report: VerifyReport) -> None:
+def publish_metrics(p: Partnership, report: VerifyReport, connections: Connections) -> None:
     """Textfile metrics on each reachable repository host, for its node_exporter."""
 
     for host in {s.host for s in report.repositories if s.status != "unreachable"}:
         rows = [s.as_json() for s in report.repositories if s.host == host]
         try:
-            with connect(p.hosts[host]) as machine:
+            with connections.borrow(host) as machine:
                 textfile.publish(machine, "ikzops_verify.prom", render_verify(rows, time.time()))
                 textfile.publish(machine, "ikzops_usage.prom", render_usage(usage_rows(p, report, host)))
         except IkzopsError:

@@ -87,8 +87,8 @@ class Snapshots:
 
 
 def list_snapshots(machine, repo: restic.Repository, job: str, *, as_user: str | None = None,
-                   now: datetime | None = None) -> Snapshots:
-    listed = run(machine, restic.snapshots(repo, tags=[f"ikz-job={job}"]), check=False, as_user=as_user)
+                   now: datetime | None = None, lock: bool = True) -> Snapshots:
+    listed = run(machine, restic.snapshots(repo, tags=[f"ikz-job={job}"], lock=lock), check=False, as_user=as_user)
     found = Snapshots(now=now or datetime.now(UTC))
     if listed.returncode != 0:
         found.error = f"{restic.meaning(listed.returncode)}: {restic.error_text(listed.stderr)}"

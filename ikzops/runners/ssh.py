@@ -7,10 +7,12 @@ rejects any host key that is not pinned.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
@@ -98,38 +100,50 @@ def command(host: Host, remote: Command, *, purpose: str = "") -> Command:
 
 
 class Connections:
-    """One connection per host, shared by threads that work on the same host at once
-    (paramiko opens a channel per command on one transport). A host that could not be
-    reached is not tried again: each ``get`` raises its :class:`UnreachableError`.
+    """Connections kept open for many tasks: a task borrows one of a host's idle connections
+    (or a new one) for itself and gives it back, so tasks after it skip the handshake. A
+    connection serves one task at a time: sshd allows a connection ten channels
+    (``MaxSessions``), and a task may run a few commands at once. A host that could not be
+    reached is not tried again: each ``borrow`` raises its :class:`UnreachableError`.
 
-    ``with Connections(hosts) as pool: pool.get("city-san")``; every connection closes at the end.
+    ``with Connections(hosts) as pool, pool.borrow("city-san") as machine: ...``; every
+    connection closes at the end.
     """
 
     def __init__(self, hosts: dict[str, Host]) -> None:
         self.hosts = hosts
-        self._open: dict[str, ParamikoMachine | UnreachableError] = {}
-        self._locks: dict[str, threading.Lock] = {name: threading.Lock() for name in hosts}
+        self._idle: dict[str, list[ParamikoMachine]] = {name: [] for name in hosts}
+        self._all: list[ParamikoMachine] = []
+        self._unreachable: dict[str, UnreachableError] = {}
+        self._lock = threading.Lock()
 
-    def get(self, name: str) -> ParamikoMachine:
-        with self._locks[name]:
-            if name not in self._open:
-                try:
-                    machine = connect(self.hosts[name])
-                    # plumbum reads the working directory once, through its one shell session:
-                    # here, before threads share the connection
-                    str(machine.cwd)
-                    self._open[name] = machine
-                except UnreachableError as exc:
-                    self._open[name] = exc
-        found = self._open[name]
-        if isinstance(found, UnreachableError):
-            raise found
-        return found
+    @contextlib.contextmanager
+    def borrow(self, name: str) -> Iterator[ParamikoMachine]:
+        with self._lock:
+            if name in self._unreachable:
+                raise self._unreachable[name]
+            machine = self._idle[name].pop() if self._idle[name] else None
+        if machine is None:
+            try:
+                machine = connect(self.hosts[name])
+                # plumbum reads the working directory once, through the connection's one shell
+                # session: here, before a task's threads share the connection
+                str(machine.cwd)
+            except UnreachableError as exc:
+                with self._lock:
+                    self._unreachable[name] = exc
+                raise
+            with self._lock:
+                self._all.append(machine)
+        try:
+            yield machine
+        finally:
+            with self._lock:
+                self._idle[name].append(machine)
 
     def __enter__(self) -> Connections:
         return self
 
     def __exit__(self, *exc) -> None:
-        for machine in self._open.values():
-            if not isinstance(machine, UnreachableError):
-                machine.close()
+        for machine in self._all:
+            machine.close()

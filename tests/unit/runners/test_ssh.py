@@ -1,4 +1,4 @@
-"""Shared connections: one per host, and a host that does not answer is tried once."""
+"""Connections kept for many tasks: a host that does not answer is tried once."""
 
 from __future__ import annotations
 
@@ -25,6 +25,6 @@ def test_a_host_that_refuses_is_tried_once_and_every_get_names_it(monkeypatch, t
     monkeypatch.setattr(ssh, "connect", lambda h, *a, **k: tried.append(h.name) or real(h, timeout=2))
     with ssh.Connections({"gone": host}) as pool:
         for _ in range(3):
-            with pytest.raises(UnreachableError, match="cannot reach gone"):
-                pool.get("gone")
+            with pytest.raises(UnreachableError, match="cannot reach gone"), pool.borrow("gone"):
+                pass
     assert tried == ["gone"]
