@@ -363,12 +363,14 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
         raise _timed_out(command, timeout) from None
     except (paramiko.SSHException, EOFError, OSError) as exc:
         raise _lost(machine, command, exc) from None
-    if returncode in (None, -1) and _connection_lost(machine):
+    if returncode in (None, -1) and connection_lost(machine):
         raise _lost(machine, command, "the SSH connection died")
     return _finish(command, returncode, stdout, stderr, check, exit_meanings)
 
 
-def _connection_lost(machine) -> bool:
+def connection_lost(machine) -> bool:
+    """Whether ``machine``'s SSH connection is gone (plumbum's paramiko machine)."""
+
     client = getattr(machine, "_client", None)  # plumbum's paramiko machine
     transport = client.get_transport() if client is not None else None
     return transport is None or not transport.is_active()

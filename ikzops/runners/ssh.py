@@ -103,8 +103,8 @@ class Connections:
     """Connections kept open for many tasks: a task borrows one of a host's idle connections
     (or a new one) for itself and gives it back, so tasks after it skip the handshake. A
     connection serves one task at a time: sshd allows a connection ten channels
-    (``MaxSessions``), and a task may run a few commands at once. A host that could not be
-    reached is not tried again: each ``borrow`` raises its :class:`UnreachableError`.
+    (``MaxSessions``), and a task may run a few commands at once. A connection that died
+    is dropped, not lent again. A host that could not be reached is not tried again: each ``borrow`` raises its :class:`UnreachableError`.
 
     ``with Connections(hosts) as pool, pool.borrow("city-san") as machine: ...``; every
     connection closes at the end.
@@ -138,8 +138,16 @@ class Connections:
         try:
             yield machine
         finally:
+            # a connection that died during the task is not handed to the next one: that one
+            # connects anew (and finds the host unreachable if it is)
+            lost = execute.connection_lost(machine)
             with self._lock:
-                self._idle[name].append(machine)
+                if lost:
+                    self._all.remove(machine)
+                else:
+                    self._idle[name].append(machine)
+            if lost:
+                machine.close()
 
     def __enter__(self) -> Connections:
         return self
