@@ -1,7 +1,10 @@
 """Where everything of a partnership lives on its hosts (pure: no host, no secret store).
 
-On a repository host Debian's rest-server serves ``<volume>/<client>/<job>``; with
-``--private-repos`` the client's REST user (its host name) reaches only ``/<client>/``.
+On a repository host each partner whose jobs land there has its own rest-server
+(:class:`RestInstance`): it serves ``<volume>/<partner>/`` on the partner's port, with the
+partner's quota as its ``--max-size``, and only the clients of that partner's jobs log in;
+with ``--private-repos`` a client's REST user (its host name) reaches only
+``/<client>/``, so a job's repository is ``<volume>/<owner>/<client>/<job>``.
 On a client everything of a job is under ``/etc/ikzops/jobs/<job>/`` (config, 0600) and
 ``/var/lib/ikzops/jobs/<job>/`` (state, lock, last run).
 """
@@ -15,10 +18,17 @@ from ikzops.agent.job_config import Destination as JobDestination
 from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
 from ikzops.model.partnership import Host, Job, Partnership
+from ikzops.model.quotas import quotas
 from ikzops.model.schema import RepositorySpec
 from ikzops.san.targets import lun_device, target_iqn
 
+#: the first partner's rest-server port; each partner listens on ``REST_PORT + its place``
+#: among the partners (the order of ``ikz_partners``, or of ``ikz_sites`` without it), the
+#: same port on every repository host: add new partners at the end to keep the ports
 REST_PORT = 8000
+#: Debian's unit of the single rest-server, which per-partner servers replace
+DEBIAN_REST_UNIT = "restic-rest-server"
+REST_SETTINGS_DIR = "/etc/restic-rest-server/partners"
 #: the ports of the daemons ikzops deploys besides the rest-server (Debian's defaults)
 NODE_EXPORTER_PORT = 9100
 PROMETHEUS_PORT = 9090
@@ -63,15 +73,70 @@ def volume(p: Partnership, host: str) -> RepositorySpec:
     return p.hosts[host].repository or RepositorySpec()
 
 
+def rest_port(p: Partnership, partner: str) -> int:
+    return REST_PORT + _places(p)[partner]
+
+
+def _places(p: Partnership) -> dict[str, int]:
+    return {key: place for place, key in enumerate(p.partners)}
+
+
+def partner_path(p: Partnership, repository_host: str, partner: str) -> str:
+    return f"{volume(p, repository_host).path}/{partner}"
+
+
 def repository_path(p: Partnership, repository_host: str, job: Job) -> str:
-    return f"{volume(p, repository_host).path}/{job.client}/{job.name}"
+    return f"{partner_path(p, repository_host, job.owner)}/{job.client}/{job.name}"
+
+
+@dataclass(frozen=True)
+class RestInstance:
+    """One partner's rest-server on a repository host."""
+
+    partner: str
+    port: int
+    #: what it serves: ``<volume>/<partner>``
+    path: str
+    #: the REST users that log in: the clients of the partner's jobs landing here, sorted
+    clients: tuple[str, ...]
+    #: its ``--max-size`` (the partner's quota here), None: no limit but the filesystem's
+    max_size: int | None
+
+    @property
+    def unit(self) -> str:
+        return rest_unit(self.partner)
+
+    @property
+    def settings(self) -> str:
+        return f"{REST_SETTINGS_DIR}/{self.partner}.env"
+
+    @property
+    def htpasswd(self) -> str:
+        return f"{REST_SETTINGS_DIR}/{self.partner}.htpasswd"
+
+
+def rest_unit(partner: str) -> str:
+    return f"ikzops-rest-server@{partner}"
+
+
+def rest_instances(p: Partnership, repository_host: str) -> list[RestInstance]:
+    """The rest-servers of ``repository_host``: one per partner whose jobs land there."""
+
+    clients: dict[str, set[str]] = {}
+    for job in p.jobs_landing_on(repository_host):
+        clients.setdefault(job.owner, set()).add(job.client)
+    places = _places(p)
+    return [RestInstance(partner, REST_PORT + places[partner], partner_path(p, repository_host, partner),
+                         tuple(sorted(clients[partner])), quota)
+            for partner, quota in quotas(p, repository_host).items()]
 
 
 def destinations(p: Partnership, job: Job) -> list[Destination]:
     found = []
+    port = rest_port(p, job.owner)
     for site in job.destinations:
         repo_host = p.repository_host(site)
-        url = f"rest:https://{repo_host.address}:{REST_PORT}/{job.client}/{job.name}"
+        url = f"rest:https://{repo_host.address}:{port}/{job.client}/{job.name}"
         found.append(Destination(site, repo_host.name, repo_host.address, url, repository_path(p, repo_host.name, job)))
     return found
 
@@ -154,14 +219,18 @@ def retention_config(p: Partnership, repo_host: str) -> dict:
 
 
 def capacity_plan(p: Partnership, repo_host: str) -> dict:
-    """The repository volume of ``repo_host``: its size, each partner's reservation and clients."""
+    """The repository volume of ``repo_host``: its size, and per partner its reservation, its
+    quota (what its rest-server admits), where its repositories are, and its clients."""
 
     spec = volume(p, repo_host)
-    landing: dict[str, set[str]] = {}
-    for job in p.jobs_landing_on(repo_host):
-        landing.setdefault(job.site, set()).add(job.client)
-    partners = {partner: {"reserved_bytes": spec.reserve.get(partner, 0), "clients": sorted(landing.get(partner, ()))}
-                for partner in p.sites}
+    landing = {instance.partner: instance for instance in rest_instances(p, repo_host)}
+    partners = {}
+    for key in dict.fromkeys([*spec.reserve, *landing]):
+        instance = landing.get(key)
+        partners[key] = {"reserved_bytes": spec.reserve.get(key, 0),
+                         "quota_bytes": instance.max_size if instance else spec.reserve.get(key),
+                         "path": partner_path(p, repo_host, key), "port": rest_port(p, key),
+                         "clients": list(instance.clients) if instance else []}
     return {"partnership": p.name, "host": repo_host, "path": spec.path, "size_bytes": spec.size, "partners": partners}
 
 

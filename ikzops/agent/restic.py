@@ -319,7 +319,8 @@ def explain(text: str) -> str:
 
     lowered = text.lower()
     if "507" in text or "insufficient storage" in lowered or "no space left" in lowered:
-        return "the repository's disk is full (507 Insufficient Storage)"
+        return ("quota exceeded or disk full: the repository server stores no more for this partner "
+                "(507 Insufficient Storage: its quota there, or the volume, is used up)")
     if "(413)" in text:
         return "the repository is over its size limit (413: rest-server --max-size)"
     if "(401)" in text or "401 unauthorized" in lowered:

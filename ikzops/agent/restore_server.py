@@ -29,7 +29,8 @@ import subprocess
 import sys
 import time
 
-PORTS = range(8001, 8017)
+#: above the partners' rest-servers (8000 + one port per partner)
+PORTS = range(8900, 8916)
 RUNTIME = "/run/ikzops-restore-server"
 USER = "restic-rest-server"
 TLS_DIR = "/etc/restic-rest-server/tls"

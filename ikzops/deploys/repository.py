@@ -2,8 +2,9 @@
 and drills need there.
 
 * the volume that holds the repositories, checked against the partners' reservations;
-* Debian's restic-rest-server (unit unchanged): append-only, private repos, TLS from the
-  partnership CA, one htpasswd credential per client, metrics on;
+* one rest-server per partner (Debian's binary, ikzops' template unit): its own port, its
+  quota as ``--max-size``, append-only, private repos, TLS from the partnership CA, one
+  htpasswd credential per client of the partner, metrics on;
 * retention on a timer, with local access to the repositories;
 * verify and drills: a restic cache, the check cursors, PostgreSQL binaries for drills of
   jobs with database dumps.
@@ -16,11 +17,13 @@ from io import StringIO
 
 from pyinfra import host
 from pyinfra.api import deploy
-from pyinfra.operations import apt, systemd
+from pyinfra.facts.systemd import SystemdStatus
+from pyinfra.operations import apt, files, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
-from ikzops.agent.restore_server import GODEBUG_TLS
+from ikzops.agent.restore_server import GODEBUG_TLS, SANDBOX
+from ikzops.deploys import daemons
 from ikzops.deploys.context import partnership
 from ikzops.operations import repository
 from ikzops.operations.files import directory, put
@@ -28,8 +31,10 @@ from ikzops.secrets import credentials, pki
 from ikzops.secrets.store import SecretStore
 
 TLS_DIR = "/etc/restic-rest-server/tls"
-HTPASSWD = "/etc/restic-rest-server/users.htpasswd"
 USER = layout.REST_SERVER_USER
+REST_TEMPLATE = "ikzops-rest-server@.service"
+#: how often each partner's use of its quota is sampled for the quota alerts
+QUOTA_SAMPLING = "5min"
 
 
 def secret_file(name: str, content: str, dest: str, user: str = "root", group: str = "root", mode: str = "0600"):
@@ -40,10 +45,9 @@ def secret_file(name: str, content: str, dest: str, user: str = "root", group: s
 def repository_volume() -> None:
     """The directory that holds the backup repositories, and the partners' reservations.
 
-    Debian's one rest-server cannot enforce a quota per partner; the reservations are
-    checked against the filesystem here, recorded in /etc/ikzops/capacity.json for
-    ``verify`` and the monitoring (usage per partner against its reservation), and the
-    rest-server gets the volume's size as its hard ``--max-size``.
+    The reservations are checked against the filesystem here and recorded in
+    /etc/ikzops/capacity.json (with each partner's quota) for ``verify`` and the quota
+    metrics; each partner's rest-server enforces its quota.
     """
     if "repository" not in host.groups:
         return
@@ -58,41 +62,80 @@ def repository_volume() -> None:
         src=StringIO(templates.render("repository/capacity.json.j2", capacity=layout.capacity_plan(p, host.name))),
         dest=layout.CAPACITY_FILE, mode="0644",
     )
+    units = [
+        put(name="quota sampling service", dest="/etc/systemd/system/ikzops-quota.service", mode="0644",
+            src=StringIO(templates.render("backup/ikzops-quota.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
+                                          capacity=layout.CAPACITY_FILE, metrics_dir=layout.METRICS_DIR))),
+        put(name="quota sampling timer", dest="/etc/systemd/system/ikzops-quota.timer", mode="0644",
+            src=StringIO(templates.render("backup/ikzops-quota.timer.j2", every=QUOTA_SAMPLING))),
+    ]
+    systemd.daemon_reload(name="systemd reload (quota units changed)", _if=any_changed(*units))
+    systemd.service(name="quota sampling timer enabled", service="ikzops-quota.timer", running=True, enabled=True)
 
 
 @deploy("ikzops: rest-server")
 def rest_server() -> None:
+    """One rest-server per partner whose jobs land here (:func:`ikzops.layout.rest_instances`):
+    its own port, its own clients, its quota as ``--max-size``. Debian's single server is
+    stopped, and repositories of the single server's layout are moved to their partner's
+    directory (a rename) before the partners' servers start."""
+
     if "repository" not in host.groups:
         return
     p = partnership()
     me = p.hosts[host.name]
     store = SecretStore(p.name)
     spec = layout.volume(p, host.name)
+    instances = layout.rest_instances(p, host.name)
 
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
+    systemd.service(name="Debian's single rest-server stopped and disabled (one per partner instead)",
+                    service=layout.DEBIAN_REST_UNIT, running=False, enabled=False)
+    repository.relocated(
+        name=f"repositories under {spec.path} in their partner's directory", path=spec.path, user=USER, group=USER,
+        moves={f"{job.client}/{job.name}": f"{job.owner}/{job.client}/{job.name}" for job in p.jobs_landing_on(host.name)},
+    )
     directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
+    directory(name="rest-server settings per partner", path=layout.REST_SETTINGS_DIR, user="root", group=USER,
+              mode="0750")
     cert = pki.server_certificate(store, p.name, host.name, layout.server_names(me))
-    changes = [
+    shared = [
         put(name="TLS certificate", src=StringIO(cert.certificate), dest=f"{TLS_DIR}/server.crt", mode="0644"),
         secret_file("TLS key", cert.key, f"{TLS_DIR}/server.key", group=USER, mode="0640"),
+        put(name="rest-server unit (one instance per partner)", dest=f"/etc/systemd/system/{REST_TEMPLATE}",
+            mode="0644", src=StringIO(templates.render(
+                "backup/ikzops-rest-server@.service.j2", host=host.name, user=USER, volume=spec.path,
+                settings_dir=layout.REST_SETTINGS_DIR, sandbox=SANDBOX))),
     ]
-    clients = sorted({job.client for job in p.jobs_landing_on(host.name)})
-    users = [*clients, credentials.METRICS_USER]  # the monitors scrape /metrics with their own credential
-    htpasswd = "".join(credentials.htpasswd_line(store, user) + "\n" for user in users)
-    changes.append(secret_file("htpasswd (one credential per client)", htpasswd, HTPASSWD, group=USER, mode="0640"))
-    changes.append(put(
-        name="rest-server settings (/etc/default/restic-rest-server)",
-        src=StringIO(templates.render(
-            "backup/restic-rest-server.default.j2", port=layout.REST_PORT, path=spec.path,
-            tls_dir=TLS_DIR, htpasswd=HTPASSWD, max_size=spec.size, godebug=GODEBUG_TLS,
-        )),
-        dest="/etc/default/restic-rest-server", mode="0644",
-    ))
-    systemd.service(name="rest-server running and enabled", service="restic-rest-server", running=True, enabled=True)
-    systemd.service(
-        name="rest-server restart (settings changed)", service="restic-rest-server", restarted=True,
-        _if=any_changed(*changes),
-    )
+    systemd.daemon_reload(name="systemd reload (rest-server unit changed)", _if=shared[-1].did_change)
+    for instance in instances:
+        label = f"rest-server of {instance.partner}"
+        directory(name=f"repositories of {instance.partner}", path=instance.path, user=USER, group=USER, mode="0750")
+        users = [*instance.clients, credentials.METRICS_USER]  # the monitors scrape /metrics with their own credential
+        htpasswd = "".join(credentials.htpasswd_line(store, user) + "\n" for user in users)
+        settings = [
+            secret_file(f"{label}: htpasswd (its clients)", htpasswd, instance.htpasswd, group=USER, mode="0640"),
+            put(name=f"{label}: settings (port {instance.port}, quota)", dest=instance.settings, mode="0644",
+                src=StringIO(templates.render("backup/rest-server-partner.env.j2", instance=instance,
+                                              tls_dir=TLS_DIR, godebug=GODEBUG_TLS))),
+        ]
+        daemons.running(label, instance.unit, restart_if=(*shared, *settings))
+    retired = sorted(set(running_instances()) - {instance.partner for instance in instances})
+    for partner in retired:
+        unit = layout.rest_unit(partner)
+        systemd.service(name=f"rest-server of {partner} stopped and disabled (no job of it lands here now)",
+                        service=unit, running=False, enabled=False)
+        for path in (f"{layout.REST_SETTINGS_DIR}/{partner}.env", f"{layout.REST_SETTINGS_DIR}/{partner}.htpasswd"):
+            files.file(name=f"rest-server of {partner}: {path} removed", path=path, present=False)
+
+
+def running_instances() -> list[str]:
+    """The partners whose rest-server is loaded on this host (running, or enabled: an enabled
+    instance is loaded as a want of multi-user.target)."""
+
+    prefix, suffix = layout.rest_unit(""), ".service"
+    loaded = host.get_fact(SystemdStatus, services=f"{prefix}*") or {}
+    return [unit[len(prefix):-len(suffix)] for unit in loaded if unit.startswith(prefix) and unit.endswith(suffix)]
 
 
 @deploy("ikzops: retention")

@@ -25,3 +25,16 @@ class FilesystemSize(FactBase[Filesystem | None]):
     def process(self, output: list[str]) -> Filesystem:
         size, available = output[-1].split()
         return Filesystem(int(size), int(available))
+
+
+class DirectoriesTwoDeep(FactBase[frozenset[str]]):
+    """The directories two levels below ``path`` (``a/b``), relative to it; empty if it is missing."""
+
+    default = frozenset
+
+    def command(self, path: str) -> StringCommand:
+        return StringCommand("find", QuoteString(path), "-mindepth 2 -maxdepth 2 -type d -printf '%P\\n'",
+                             "2>/dev/null || true")
+
+    def process(self, output: list[str]) -> frozenset[str]:
+        return frozenset(line for line in output if line)

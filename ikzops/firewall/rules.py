@@ -82,12 +82,12 @@ def rules(p: Partnership, host_name: str) -> list[Rule]:
     monitor_names = ", ".join(h.name for h in p.hosts_with("monitor")) or "no monitor"
     found = [ssh(p, host_name)]
     if host.has("repository"):
-        clients = {job.client for job in p.jobs_landing_on(host_name)}
-        clients |= {p.hosts[c].standby for c in clients if p.hosts[c].standby}
-        found.append(Rule("rest-server", str(layout.REST_PORT),
-                          collapse([*_addresses(p, sorted(clients)), *monitors, *control]),
-                          whom=f"clients whose jobs land here and their standbys ({', '.join(sorted(clients)) or 'none'}), "
-                               f"monitors ({monitor_names}), control"))
+        for instance in layout.rest_instances(p, host_name):
+            clients = set(instance.clients) | {p.hosts[c].standby for c in instance.clients if p.hosts[c].standby}
+            found.append(Rule(f"rest-server of {instance.partner}", str(instance.port),
+                              collapse([*_addresses(p, sorted(clients)), *monitors, *control]),
+                              whom=f"clients of {instance.partner}'s jobs landing here and their standbys "
+                                   f"({', '.join(sorted(clients))}), monitors ({monitor_names}), control"))
         found.append(Rule("restore servers", _port_range(RESTORE_PORTS), collapse([*_addresses(p, p.hosts), *control]),
                           whom="every host of the partnership (any can be a restore's target), control"))
     found.append(Rule("node_exporter", str(layout.NODE_EXPORTER_PORT), collapse([*monitors, *control]),

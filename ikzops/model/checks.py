@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ikzops.model import access, networks, partners
-from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partnership
+from ikzops.model import access, networks, partners, quotas
+from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partner, Partnership
 from ikzops.model.problems import PathPart, Problem
 from ikzops.model.schedule import longest_gap
 from ikzops.model.schema import (
@@ -120,7 +120,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     with_repository = frozenset(h.site for h in hosts.values() if h.has("repository"))
     checked_jobs = {n: j for n, spec in jobs.items() if (j := _job(n, spec, hosts, sites, luns, out, with_repository))}
     _check_lun_jobs(checked_jobs, out)
-    _check_repositories(hosts, sites, out)
+    _check_repositories(hosts, known, out)
     _check_firewall(firewall, shared.get("ikz_firewall") is not None, hosts, set(raw.hosts), luns, out)
     hosts, checked_jobs = partners.assign(hosts, checked_jobs, sites, known, out)
 
@@ -130,6 +130,8 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
         name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
         iqn_base=iqn_base, firewall=firewall, partners=known, costs=costs,
     )
+    for where, message in quotas.problems(partnership):
+        out.add(where, message)
     for holder in access.untrusted(partnership):
         out.add(("ikz_jobs", holder.job), f"puts the repository key of {holder.owner} on {holder.host} "
                                           f"({holder.why}), administered by {holder.admin}, which {holder.owner} "
@@ -336,15 +338,17 @@ def _check_luns(luns: dict[str, LunSpec], hosts: dict[str, Host], sites: dict[st
                 )
 
 
-def _check_repositories(hosts: dict[str, Host], sites: dict[str, SiteSpec], out: _Collector) -> None:
+def _check_repositories(hosts: dict[str, Host], known: dict[str, Partner], out: _Collector) -> None:
+    """Reservations are per partner (without ikz_partners a partner is keyed by its site)."""
+
     for host in hosts.values():
         repo = host.repository
         if repo is None:
             continue
         path: tuple[PathPart, ...] = ("hosts", host.name, "ikz_repository")
-        for site in repo.reserve:
-            if site not in sites:
-                out.add(path + ("reserve", site), f"unknown site {site!r}")
+        for partner in repo.reserve:
+            if partner not in known:
+                out.add(path + ("reserve", partner), f"unknown partner {partner!r}; partners: {', '.join(known)}")
         if repo.size is not None and sum(repo.reserve.values()) > repo.size:
             out.add(
                 path + ("reserve",),

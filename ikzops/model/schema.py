@@ -230,7 +230,9 @@ class LunSpec(Spec):
 class RepositorySpec(Spec):
     path: AbsolutePath = "/srv/ikzops/repositories"
     size: Size | None = None
-    #: space reserved per partner (site) inside ``path``
+    #: each partner's quota inside ``path`` (keyed by partner; without ikz_partners a site's
+    #: operator is keyed by the site): its own rest-server refuses more (507); a partner
+    #: without a reservation shares what nobody reserved
     reserve: dict[str, Size] = {}
 
 

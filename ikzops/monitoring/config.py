@@ -5,7 +5,7 @@ from __future__ import annotations
 from ikzops import layout
 from ikzops.model.partnership import Partnership
 from ikzops.model.units import format_duration
-from ikzops.monitoring.metrics import FLOOD_FACTOR, FLOOD_SLACK
+from ikzops.monitoring.metrics import FLOOD_FACTOR, FLOOD_SLACK, QUOTA_CRITICAL, QUOTA_WARNING
 from ikzops.secrets import credentials
 
 
@@ -22,12 +22,12 @@ def prometheus_values(p: Partnership, host: str) -> dict:
         "scrape_interval": _prom_duration(p.monitoring.scrape_interval),
         "evaluation_interval": _prom_duration(p.monitoring.evaluation_interval),
         "node_targets": {site: p.hosts_in(site) for site in p.sites},
-        "repository_targets": p.hosts_with("repository"),
+        "rest_targets": [(repo_host, instance) for repo_host in p.hosts_with("repository")
+                         for instance in layout.rest_instances(p, repo_host.name)],
         "monitor_targets": p.hosts_with("monitor"),
         "metrics_user": credentials.METRICS_USER,
         "monitor_user": credentials.MONITOR_USER,
         "monitor_password": layout.MONITOR_PASSWORD,
-        "rest_port": layout.REST_PORT,
     }
 
 
@@ -44,6 +44,8 @@ def rules_values(p: Partnership) -> dict:
         "budget_minutes": round(budget * 365 * 24 * 60),
         "flood_factor": FLOOD_FACTOR,
         "flood_slack": FLOOD_SLACK,
+        "quota_warning": QUOTA_WARNING,
+        "quota_critical": QUOTA_CRITICAL,
     }
 
 

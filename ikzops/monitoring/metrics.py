@@ -22,6 +22,10 @@ VERIFY_METRICS = {
 #: plus FLOOD_SLACK (manual runs, catch-ups) is being flooded: a verify finding and the
 #: IkzRepositoryFlooded alert
 FLOOD_FACTOR, FLOOD_SLACK = 2, 4
+#: a partner's use of its quota on a repository host that warns (IkzPartnerQuotaNearlyFull),
+#: and that means its backups there are (about to be) refused (IkzPartnerQuotaExhausted):
+#: restic's next pack (16 MiB and more) no longer fits the last two per cent of a small quota
+QUOTA_WARNING, QUOTA_CRITICAL = 0.9, 0.98
 
 
 def flooded(snapshots_last_day: int, expected_per_day: float) -> bool:

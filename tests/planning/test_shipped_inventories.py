@@ -61,7 +61,8 @@ def test_site_deploy_plans_every_host(planned):
         files = record[name]["files"]
         assert record[name]["commands"], name
         if host.has("repository"):
-            assert "/etc/default/restic-rest-server" in files
+            for instance in layout.rest_instances(p, name):
+                assert f"LISTEN=:{instance.port}" in files[instance.settings]
             assert json.loads(files[f"{layout.CONFIG_DIR}/retention.json"])["repositories"]
         if host.has("monitor"):
             assert "/etc/prometheus/ikzops/prometheus.yml.candidate" in files

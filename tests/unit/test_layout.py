@@ -26,8 +26,18 @@ def test_a_job_goes_to_its_own_site_first_then_its_partners():
     sites = [d.site for d in layout.destinations(p, p.jobs["district-files"])]
     assert sites == ["district", "city"]
     city = layout.destination(p, p.jobs["district-files"], "city")
-    assert (city.host, city.path) == ("city-san", "/srv/ikzops/repositories/district-app/district-files")
-    assert city.url == "rest:https://172.30.77.11:8000/district-app/district-files"
+    # district's rest-server at city (district is the second partner: port 8001)
+    assert (city.host, city.path) == ("city-san", "/srv/ikzops/repositories/district/district-app/district-files")
+    assert city.url == "rest:https://172.30.77.11:8001/district-app/district-files"
+
+
+def test_each_partner_has_its_own_rest_server_port_and_quota_on_a_repository_host():
+    p = load(ROOT / "inventories/lab.py")
+    found = {i.partner: (i.port, i.path, i.clients, i.max_size) for i in layout.rest_instances(p, "district-san")}
+    assert found == {
+        "city": (8000, "/srv/ikzops/repositories/city", ("city-app", "city-san"), 4 << 30),
+        "district": (8001, "/srv/ikzops/repositories/district", ("district-app", "district-san"), 4 << 30),
+    }
 
 
 def test_retention_on_a_repository_host_covers_every_job_landing_there():
@@ -41,4 +51,4 @@ def test_capacity_plan_lists_partners_clients_landing_on_the_host():
     p = load(ROOT / "inventories/saar_partners.py")
     plan = layout.capacity_plan(p, "spk-backup1.it.example")
     assert plan["partners"]["sb"]["clients"] == ["sb-files.it.example", "sb-wohngeld.it.example"]
-    assert plan["partners"]["spk"]["reserved_bytes"] == 25 << 40
+    assert plan["partners"]["spk"]["reserved_bytes"] == plan["partners"]["spk"]["quota_bytes"] == 25 << 40

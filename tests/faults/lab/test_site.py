@@ -96,8 +96,8 @@ def test_full_repository_disk_fails_that_site_with_the_reason_and_keeps_its_snap
     assert result.exit_code == ExitCode.FINDING, result.output
     report = last_run(p, "city-files")
     assert report["destinations"]["city"]["ok"] is True
-    assert "disk is full" in report["destinations"]["district"]["error"]
-    assert "disk is full" in result.output
+    assert "disk full" in report["destinations"]["district"]["error"]
+    assert "disk full" in result.output
     catch_up("city-files")
     fault.lost_bytes = ledger.lost_since(before)
     assert fault.lost_bytes == 0

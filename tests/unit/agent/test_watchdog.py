@@ -14,7 +14,7 @@ def test_endless_retries_are_given_up_after_the_limit_with_the_cause(monkeypatch
     monkeypatch.setattr(watchdog, "GRACE", 2)
     done = watchdog.run_watched([sys.executable, "-c", RETRYING], dict(os.environ), probe=lambda: None,
                                 give_up_after=1, timeout=60)
-    assert "disk is full" in done.abandoned and done.returncode != 0
+    assert "disk full" in done.abandoned and done.returncode != 0
 
 
 def test_unreachable_destination_is_given_up_after_the_limit(monkeypatch):

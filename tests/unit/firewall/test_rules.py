@@ -23,12 +23,14 @@ def test_a_client_accepts_ssh_from_control_and_node_exporter_from_monitors_and_c
     assert accepted(p, "a-app") == {"22": ("10.9.0.1",), str(layout.NODE_EXPORTER_PORT): ("10.9.0.1", "10.9.0.13")}
 
 
-def test_a_repository_host_admits_the_clients_whose_jobs_land_there_and_the_monitors(inv, tmp_path):
+def test_each_partners_rest_server_admits_only_its_own_clients_and_the_monitors(inv, tmp_path):
     inv = firewalled(with_monitor(inv))
     inv.hosts["b-san"]["roles"].append("repository")
     p = load(inv.write(tmp_path))
-    # a-files lands on b-san (a's client); b-files is b-app's own-site copy
-    assert accepted(p, "b-san")[str(layout.REST_PORT)] == ("10.9.0.1", "10.9.0.12", "10.9.0.13", "10.9.0.22")
+    # a-files lands on b-san (a's client, a's server); b-files is b-app's own-site copy (b's server)
+    found = accepted(p, "b-san")
+    assert found[str(layout.rest_port(p, "a"))] == ("10.9.0.1", "10.9.0.12", "10.9.0.13")
+    assert found[str(layout.rest_port(p, "b"))] == ("10.9.0.1", "10.9.0.13", "10.9.0.22")
 
 
 def test_a_standby_is_admitted_where_the_jobs_it_takes_over_land(inv, tmp_path):
@@ -36,7 +38,7 @@ def test_a_standby_is_admitted_where_the_jobs_it_takes_over_land(inv, tmp_path):
     inv.hosts["a-spare"] = {"site": "b", "roles": ["client"], "data": {"ssh_hostname": "10.9.0.31"}}
     inv.hosts["a-app"]["data"]["ikz_standby"] = "a-spare"
     p = load(inv.write(tmp_path))
-    assert "10.9.0.31" in accepted(p, "a-san")[str(layout.REST_PORT)]
+    assert "10.9.0.31" in accepted(p, "a-san")[str(layout.rest_port(p, "a"))]
 
 
 def test_every_storage_host_admits_every_luns_initiators_for_a_failover(inv, tmp_path):

@@ -245,6 +245,7 @@ def test_three_sites_each_backing_up_to_the_next_are_valid(inv, tmp_path):
     inv.data["ikz_jobs"]["c-files"] = {
         "client": "c-app", "paths": ["/srv"], "rpo": "1h", "rto": "1h", "destinations": ["a", "b"],
     }
+    inv.hosts["a-san"]["data"]["ikz_repository"]["size"] = "12G"  # room for c, which reserves nothing
     p = load(inv.write(tmp_path))
     assert p.jobs["c-files"].destinations == ("c", "a", "b")
     assert p.backup_matrix()["c-files"] == {"a": "copy", "b": "copy", "c": "own"}

@@ -58,6 +58,8 @@ def test_a_job_owned_by_a_tenant_without_a_data_centre(inv, tmp_path):
     partnered(inv)
     inv.data["ikz_partners"]["town"] = {"name": "Small town", "trust": ["a", "b"]}
     inv.data["ikz_jobs"]["a-files"]["owner"] = "town"
+    inv.hosts["a-san"]["data"]["ikz_repository"]["reserve"]["town"] = "1G"
+    inv.hosts["a-san"]["data"]["ikz_repository"]["size"] = "11G"
     p = load(inv.write(tmp_path))
     assert p.jobs["a-files"].owner == "town"
     assert {h.admin for h in access.holders(p, p.jobs["a-files"])} == {"a", "b"}

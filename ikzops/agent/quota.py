@@ -1,0 +1,78 @@
+"""Each partner's use of its quota on this repository host, for Prometheus:
+``python3 -m ikzops_agent.quota`` (a timer runs it every few minutes).
+
+Reads the capacity plan (``/etc/ikzops/capacity.json``) and adds up the sizes of the files
+under each partner's directory - what the partner's rest-server counts against its
+``--max-size`` - into node_exporter's textfile directory, so that an alert fires before a
+partner's backups are refused. Exit 0, or 1 if a directory could not be read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from .execute import log
+from .fileio import write_atomic
+from .metrics import labels, render_gauges
+
+CAPACITY = "/etc/ikzops/capacity.json"
+TEXTFILE = "ikzops_quota.prom"
+METRICS = {
+    "ikzops_partner_quota_used_bytes": "Bytes a partner's repositories take on this repository host (what its "
+                                       "rest-server counts against its quota).",
+    "ikzops_partner_quota_bytes": "A partner's quota on this repository host (its rest-server's --max-size).",
+}
+
+
+def used_bytes(path: str) -> int:
+    """The sizes of the files under ``path`` (0 if it does not exist yet)."""
+
+    total = 0
+    for folder, _, names in os.walk(path, onerror=_raise):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except FileNotFoundError:  # removed by a prune meanwhile
+                continue
+    return total
+
+
+def _raise(error: OSError) -> None:
+    if not isinstance(error, FileNotFoundError):
+        raise error
+
+
+def render(plan: dict, used: dict[str, int]) -> str:
+    samples: dict[str, list[tuple[str, object]]] = {name: [] for name in METRICS}
+    for partner, entry in plan["partners"].items():
+        if partner not in used:
+            continue
+        label = labels(partner=partner, host=plan["host"])
+        samples["ikzops_partner_quota_used_bytes"].append((label, used[partner]))
+        samples["ikzops_partner_quota_bytes"].append((label, entry.get("quota_bytes")))
+    return render_gauges(METRICS, samples)
+
+
+def main(argv: list[str]) -> int:
+    capacity = argv[0] if argv else CAPACITY
+    metrics_dir = argv[1] if len(argv) > 1 else "/var/lib/prometheus/node-exporter"
+    with open(capacity, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    used, failed = {}, 0
+    for partner, entry in plan["partners"].items():
+        try:
+            used[partner] = used_bytes(entry["path"])
+        except OSError as error:
+            log(f"quota of {partner}: cannot read {entry['path']}: {error}")
+            failed += 1
+    write_atomic(os.path.join(metrics_dir, TEXTFILE), render(plan, used))
+    for partner, size in used.items():
+        quota = plan["partners"][partner].get("quota_bytes")
+        log(f"{partner}: {size} bytes" + (f" of {quota} ({size / quota:.0%})" if quota else " (no quota)"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
