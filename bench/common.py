@@ -137,10 +137,12 @@ def drop_repositories(p, jobs: list, repositories: list[str] = ()) -> None:
     """The jobs' repositories (and ``repositories`` of bare restic beside them) at every site."""
 
     for host in p.hosts_with("repository"):
-        folders = {f"{layout.volume(p, host.name).path}/{job.client}/{name}" for job in jobs for name in (job.name, *repositories)}
+        folders = {f"{layout.partner_path(p, host.name, job.owner)}/{job.client}/{name}"
+                   for job in jobs for name in (job.name, *repositories)}
         with connect(host) as machine:
             execute.run_remote(machine, Command(("rm", "-rf", "--", *sorted(folders))))
-            execute.run_remote(machine, Command(("systemctl", "restart", "restic-rest-server")))
+            # each rest-server counts its partner's bytes at start (--max-size): count again
+            execute.run_remote(machine, Command(("systemctl", "restart", layout.rest_unit("*"))))
 
 
 def bare_backup(machine, p, job, tag: str, paths: list[str], *, stdin_from: str | None = None) -> None:

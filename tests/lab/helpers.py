@@ -16,6 +16,8 @@ from ikzops.san.targets import chap_user, target_iqn, targets_for
 from ikzops.secrets.store import SecretStore
 
 ROOT = Path(__file__).resolve().parents[2]
+#: every partner's rest-server on a repository host, for systemctl
+REST_SERVERS = shlex.quote(layout.rest_unit("*"))
 LAB = str(ROOT / "inventories/lab.py")
 
 
@@ -38,14 +40,21 @@ def sh_on(machine, script: str, check: bool = True) -> str:
     return execute.run_remote_shell(machine, script, check=check).stdout
 
 
-def lab_inventory_copy(folder: Path, replace: dict[str, str] | None = None, drop_lun: str | None = None) -> Path:
-    """A copy of inventories/lab.py (+ its group data) with text replaced or one LUN removed.
+def lab_inventory_copy(folder: Path, replace: dict[str, str] | None = None, drop_lun: str | None = None,
+                       replace_at_district: dict[str, str] | None = None) -> Path:
+    """A copy of inventories/lab.py (+ its group data) with text replaced (in the group data,
+    or in the hosts of site district) or one LUN removed.
 
     Run with IKZOPS_STATE_DIR set to the lab's state, so the copy reaches the same hosts.
     """
 
     (folder / "group_data").mkdir(parents=True, exist_ok=True)
-    (folder / "lab.py").write_text((ROOT / "inventories/lab.py").read_text())
+    hosts = (ROOT / "inventories/lab.py").read_text()
+    city, district = hosts.split('# site "district"')
+    for old, new in (replace_at_district or {}).items():
+        assert old in district, old
+        district = district.replace(old, new)
+    (folder / "lab.py").write_text(city + '# site "district"' + district)
     data = (ROOT / "inventories/group_data/lab.py").read_text()
     for old, new in (replace or {}).items():
         assert old in data, old

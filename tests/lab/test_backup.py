@@ -124,7 +124,7 @@ def test_client_cannot_forget_its_snapshots_append_only(p, runs, machines):
 def test_client_cannot_delete_repository_files_over_http(p, runs, machines):
     job = p.jobs["city-files"]
     own = layout.destinations(p, job)[0]
-    url = f"https://{own.address}:{layout.REST_PORT}/{job.client}/{job.name}/config"
+    url = f"https://{own.address}:{layout.rest_port(p, job.owner)}/{job.client}/{job.name}/config"
     status = _curl(machines[job.client], job.client, "DELETE", url)
     assert status == "403"
 
@@ -142,9 +142,12 @@ def _curl(machine, user: str, method: str, url: str) -> str:
 def test_site_a_client_cannot_read_site_b_clients_repository(p, runs, machines):
     other = p.jobs["district-files"]
     for destination in layout.destinations(p, other):
-        url = f"https://{destination.address}:{layout.REST_PORT}/{other.client}/{other.name}/config"
-        assert _curl(machines["city-app"], "city-app", "GET", url) in ("401", "403")
-    own = f"https://{layout.destinations(p, p.jobs['city-files'])[0].address}:{layout.REST_PORT}/city-app/city-files/config"
+        # on district's own server city-app has no account; on city's, district's repository is not there
+        for port in (layout.rest_port(p, "district"), layout.rest_port(p, "city")):
+            url = f"https://{destination.address}:{port}/{other.client}/{other.name}/config"
+            assert _curl(machines["city-app"], "city-app", "GET", url) in ("401", "403", "404")
+    own = (f"https://{layout.destinations(p, p.jobs['city-files'])[0].address}:{layout.rest_port(p, 'city')}"
+           "/city-app/city-files/config")
     assert _curl(machines["city-app"], "city-app", "GET", own) == "200"
 
 
@@ -152,7 +155,8 @@ def test_site_a_client_cannot_read_site_b_clients_repository(p, runs, machines):
 def test_wrong_rest_password_is_refused(p, runs, machines):
     destination = layout.destinations(p, p.jobs["city-files"])[1]
     script = (f"printf 'user = \"city-app:wrong\"\\n' | curl -s -o /dev/null -w '%{{http_code}}' "
-              f"--cacert {layout.CA_FILE} -K - https://{destination.address}:{layout.REST_PORT}/city-app/city-files/config")
+              f"--cacert {layout.CA_FILE} -K - https://{destination.address}:{layout.rest_port(p, 'city')}"
+              "/city-app/city-files/config")
     assert sh(p, "city-app", script, check=False).strip() == "401"
 
 
@@ -273,7 +277,8 @@ def test_retention_runs_on_the_repository_host_and_keeps_what_the_model_says(p, 
     after = snapshots(p, machines, "city-files", "city")
     assert {s["id"] for s in after} == expected
     assert max(arrived, key=arrived.get) in expected
-    owners = sh_on(repo_host, f"find {layout.volume(p, 'city-san').path}/city-app -not -user restic-rest-server | head -3")
+    owners = sh_on(repo_host, f"find {layout.partner_path(p, 'city-san', 'city')}/city-app -not -user restic-rest-server "
+                              "| head -3")
     assert owners.strip() == ""
     check = runner.run(machines[job.client], restic.Invocation(
         ("restic", "check"), *_env(layout.client_repository(job, destination))), check=False)

@@ -47,7 +47,10 @@ def ssh_answers(p, host: str, seconds: float = 2.0) -> bool:
         return False
 
 
+#: the lab's partners are its sites, city first: their rest-servers' ports
+CITY_PORT, DISTRICT_PORT = layout.REST_PORT, layout.REST_PORT + 1
 FORBIDDEN = [
+    ("city-san", "district-san", DISTRICT_PORT, "a client reaches only its own partner's rest-server"),
     ("city-app", "district-san", layout.NODE_EXPORTER_PORT, "a client reads no metrics"),
     ("city-app", "city-mon", layout.ALERTMANAGER_PORT, "a client reaches no Alertmanager"),
     ("city-app", "city-mon", layout.PROMETHEUS_PORT, "a client reaches no Prometheus"),
@@ -56,9 +59,9 @@ FORBIDDEN = [
     ("city-mon", "city-san", layout.ISCSI_PORT, "iSCSI only from the LUNs' initiators"),
 ]
 NEEDED = [
-    ("city-app", "district-san", layout.REST_PORT, "city-app's jobs land at district"),
-    ("district-app", "city-san", layout.REST_PORT, "district-app's jobs land at city"),
-    ("district-mon", "city-san", layout.REST_PORT, "monitors scrape the rest-server"),
+    ("city-app", "district-san", CITY_PORT, "city-app's jobs land at district"),
+    ("district-app", "city-san", DISTRICT_PORT, "district-app's jobs land at city"),
+    ("district-mon", "city-san", CITY_PORT, "monitors scrape the rest-servers"),
     ("city-mon", "district-app", layout.NODE_EXPORTER_PORT, "monitors scrape every host"),
     ("district-mon", "city-mon", layout.PROMETHEUS_PORT, "each monitor watches the other"),
     ("district-app", "city-san", layout.ISCSI_PORT, "district-app is an initiator of city-san's LUNs"),

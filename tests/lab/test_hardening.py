@@ -34,6 +34,8 @@ def units(p) -> list[tuple[str, str, float]]:
             rated.append((host.name, f"{nft.UNIT}.service", IKZOPS_UNIT))
         if "repository" in host.roles:
             rated.append((host.name, "ikzops-retention.service", IKZOPS_UNIT))
+            rated.append((host.name, "ikzops-quota.service", IKZOPS_UNIT))
+            rated += [(host.name, f"{i.unit}.service", IKZOPS_UNIT) for i in layout.rest_instances(p, host.name)]
         if "monitor" in host.roles:
             rated.append((host.name, "ikzops-alert-sink.service", IKZOPS_UNIT))
             rated.append((host.name, "prometheus-alertmanager.service", DEBIAN_WITH_DROPIN))

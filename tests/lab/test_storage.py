@@ -139,7 +139,8 @@ def test_capacity_plan_records_each_partners_reservation(deployed, partnership, 
 
     plan = json.loads(hosts["district-san"].file("/etc/ikzops/capacity.json").content_string)
     # city-san is a client too: its LUN job sends the city's LUN images there
-    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "clients": ["city-app", "city-san"]}
+    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "quota_bytes": 4 << 30, "port": 8000,
+                                        "path": "/srv/ikzops/repositories/city", "clients": ["city-app", "city-san"]}
     assert plan["size_bytes"] == 8 << 30
 
 

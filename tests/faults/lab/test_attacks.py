@@ -39,7 +39,7 @@ def test_client_cannot_overwrite_its_repository_files(p, ledger, fault, what):
     folder = {"config": "", "snapshot": "snapshots/", "key": "keys/"}[what]
     name = "config" if what == "config" else sh(p, "city-san", f"ls {path}/{folder} | head -1").strip()
     digest = sh(p, "city-san", f"sha256sum {path}/{folder}{name}")
-    url = f"https://172.30.77.11:{layout.REST_PORT}/city-app/city-files/{folder}{name}"
+    url = f"https://172.30.77.11:{layout.rest_port(p, 'city')}/city-app/city-files/{folder}{name}"
     assert post_as_client(p, "city-app", url, "overwritten") == "403"
     assert sh(p, "city-san", f"sha256sum {path}/{folder}{name}") == digest
     fault.lost_bytes = ledger.lost_since(before)

@@ -20,7 +20,7 @@ from ikzops.errors import ExitCode
 from ikzops.secrets import pki
 from ikzops.secrets.store import SecretStore
 from tests.faults.lab.breakage import altered, catch_up, last_run, sh
-from tests.lab.helpers import LAB
+from tests.lab.helpers import LAB, REST_SERVERS
 
 pytestmark = pytest.mark.fault("credential")
 
@@ -90,7 +90,7 @@ def test_bad_server_certificate_fails_that_site_with_the_reason_and_no_data_is_s
     cert, key = certificate(p, expired=expired)
     tls = "/etc/restic-rest-server/tls"
     # the server restarts once both files are in place, on the way in and on the way out
-    restart = "systemctl restart restic-rest-server && sleep 1"
+    restart = f"systemctl restart {REST_SERVERS} && sleep 1"
     with altered(p, "city-san", f"{tls}/server.key", content=key, then=restart):
         with altered(p, "city-san", f"{tls}/server.crt", content=cert):
             sh(p, "city-san", restart)
@@ -98,7 +98,7 @@ def test_bad_server_certificate_fails_that_site_with_the_reason_and_no_data_is_s
     assert result.exit_code == ExitCode.FINDING, result.output
     report = last_run(p, "district-files")
     error = report["destinations"]["city"]["error"]
-    assert "TLS certificate of 172.30.77.11:8000 is not trusted" in error, error
+    assert f"TLS certificate of 172.30.77.11:{layout.rest_port(p, 'district')} is not trusted" in error, error
     assert ("expired" in error) if expired else ("self-signed" in error or "issuer" in error), error
     assert report["destinations"]["district"]["ok"] is True
     catch_up("district-files")

@@ -24,8 +24,8 @@ from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, wait_for
 pytestmark = pytest.mark.fault("interrupt")
 
 SERVICES = {
-    "city-san": ("restic-rest-server", "tgt", "prometheus-node-exporter"),
-    "district-san": ("restic-rest-server", "tgt", "prometheus-node-exporter"),
+    "city-san": (layout.rest_unit("city"), layout.rest_unit("district"), "tgt", "prometheus-node-exporter"),
+    "district-san": (layout.rest_unit("city"), layout.rest_unit("district"), "tgt", "prometheus-node-exporter"),
     "city-mon": ("prometheus", "prometheus-alertmanager"),
     "district-mon": ("prometheus", "prometheus-alertmanager"),
 }

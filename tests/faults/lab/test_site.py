@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
+from ikzops import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
+from ikzops.orchestrate import deploy as deploys
 from ikzops.orchestrate import drill as drills
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
+from ikzops.state import state_root
 from tests.faults.lab.breakage import (
     bulk,
     catch_up,
@@ -30,7 +33,7 @@ from tests.faults.lab.breakage import (
     signal_restic,
     small_disk,
 )
-from tests.lab.helpers import LAB, repo_path, wait_for
+from tests.lab.helpers import LAB, lab_inventory_copy, repo_path, wait_for
 
 pytestmark = pytest.mark.fault("site")
 
@@ -103,18 +106,65 @@ def test_full_repository_disk_fails_that_site_with_the_reason_and_keeps_its_snap
     assert fault.lost_bytes == 0
 
 
+def quota_metrics(p, host: str) -> dict[str, tuple[int, int]]:
+    """``{partner: (used, quota)}`` as the quota sampling unit on ``host`` writes them now."""
+
+    sh(p, host, "systemctl start ikzops-quota.service")
+    found: dict[str, dict[str, int]] = {}
+    for line in sh(p, host, f"cat {layout.METRICS_DIR}/ikzops_quota.prom").splitlines():
+        if line.startswith("ikzops_partner_quota"):
+            name, value = line.rsplit(" ", 1)
+            partner = name.split('partner="')[1].split('"')[0]
+            found.setdefault(partner, {})[name.split("{")[0]] = int(value)
+    return {k: (v["ikzops_partner_quota_used_bytes"], v["ikzops_partner_quota_bytes"]) for k, v in found.items()}
+
+
+def test_a_partner_at_its_quota_gets_quota_exceeded_and_the_other_partner_goes_on(p, ledger, fault, tmp_path,
+                                                                                  monkeypatch):
+    """city's quota on district-san set to what it stores there plus 4 MiB: city's next 24 MiB
+    are refused at district (its own site takes them), while district's jobs on the same host
+    go on writing; the quota in force is the one the metrics report."""
+
+    monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
+    before = ledger.take(("city-files", "district-files"))
+    used, _ = quota_metrics(p, "district-san")["city"]
+    limit = used + (4 << 20)
+    changed = lab_inventory_copy(tmp_path, replace_at_district={
+        '"reserve": {"city": "4G", "district": "4G"}': f'"reserve": {{"city": {limit}, "district": "4G"}}'})
+    try:
+        assert not deploys.deploy(str(changed)).errors
+        assert quota_metrics(p, "district-san")["city"] == (used, limit)
+        with bulk(p, "city-app", "/srv/data", megabytes=24), bulk(p, "district-app", "/srv/data", megabytes=8):
+            refused = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "city-files"])
+            other = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "district-files"])
+        district_used, _ = quota_metrics(p, "district-san")["district"]
+    finally:
+        assert not deploys.deploy(LAB).errors
+    assert refused.exit_code == ExitCode.FINDING, refused.output
+    report = last_run(p, "city-files")
+    assert report["destinations"]["city"]["ok"] is True
+    assert "quota exceeded" in report["destinations"]["district"]["error"], report["destinations"]["district"]
+    assert "quota exceeded" in refused.output
+    assert other.exit_code == ExitCode.OK, other.output
+    assert district_used > 8 << 20  # district's 8 MiB landed beside city's refused 24
+    catch_up("city-files")
+    fault.lost_bytes = ledger.lost_since(before)
+    assert fault.lost_bytes == 0
+
+
 def test_stopped_rest_server_fails_that_site_in_seconds_and_the_next_run_catches_up(p, ledger, fault):
     before = ledger.take(("district-files",))
-    sh(p, "city-san", "systemctl stop restic-rest-server")
+    server = layout.rest_unit("district")
+    sh(p, "city-san", f"systemctl stop {server}")
     try:
         started = time.monotonic()
         result = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "district-files"])
         took = time.monotonic() - started
     finally:
-        sh(p, "city-san", "systemctl start restic-rest-server")
+        sh(p, "city-san", f"systemctl start {server}")
     assert result.exit_code == ExitCode.FINDING, result.output
     error = last_run(p, "district-files")["destinations"]["city"]["error"]
-    assert "cannot reach 172.30.77.11:8000" in error and "refused" in error, error
+    assert f"cannot reach 172.30.77.11:{layout.rest_port(p, 'district')}" in error and "refused" in error, error
     assert took < 30
     catch_up("district-files")
     fault.lost_bytes = ledger.lost_since(before)

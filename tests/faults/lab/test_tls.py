@@ -95,7 +95,7 @@ def test_the_probe_speaks_every_version_to_a_server_that_allows_it(permissive_se
 @pytest.mark.parametrize("host", ["city-san", "district-san"])
 def test_repository_server_refuses_tls_below_1_2(p, backed_up, permissive_server, host):
     address = p.hosts[host].address
-    agreed = {v: handshake(address, layout.REST_PORT, v) for v in VERSIONS}
+    agreed = {v: handshake(address, layout.rest_port(p, p.hosts[host].site), v) for v in VERSIONS}
     assert agreed == {"1.0": None, "1.1": None, "1.2": "TLSv1.2", "1.3": "TLSv1.3"}
 
 
