@@ -16,9 +16,14 @@ from ikzops.san.targets import chap_user, target_iqn, targets_for
 from ikzops.secrets.store import SecretStore
 
 ROOT = Path(__file__).resolve().parents[2]
-#: every partner's rest-server on a repository host, for systemctl
-REST_SERVERS = shlex.quote(layout.rest_unit("*"))
 LAB = str(ROOT / "inventories/lab.py")
+
+
+def rest_servers(p, host: str) -> str:
+    """Every partner's rest-server unit on repository host ``host``, for systemctl (by name:
+    ``systemctl start`` does not match a pattern against stopped units)."""
+
+    return " ".join(instance.unit for instance in layout.rest_instances(p, host))
 
 
 def on_host(p, host: str, script: str, stdin: str | None = None, check: bool = True) -> Result:

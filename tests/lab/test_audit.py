@@ -13,7 +13,7 @@ from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, REST_SERVERS, sh
+from tests.lab.helpers import LAB, rest_servers, sh
 
 PERIOD = datetime.now(UTC).strftime("%Y-%m")
 
@@ -28,11 +28,11 @@ def eventful(deployed_lab, p):
     server down), a drill that failed, and the history collected."""
 
     assert backups.exit_code(backups.backup(LAB, (), Recorder())) == ExitCode.OK
-    sh(p, "district-san", f"systemctl stop {REST_SERVERS}")
+    sh(p, "district-san", f"systemctl stop {rest_servers(p, 'district-san')}")
     try:
         missed = ikzops("backup", "-i", LAB, "--job", "city-files")
     finally:
-        sh(p, "district-san", f"systemctl start {REST_SERVERS}")
+        sh(p, "district-san", f"systemctl start {rest_servers(p, 'district-san')}")
     assert missed.exit_code == ExitCode.FINDING, missed.output
     failed = ikzops("drill", "-i", LAB, "--job", "city-files", "--from", "district", "--snapshot", "deadbeef", "--json")
     assert failed.exit_code == ExitCode.FINDING

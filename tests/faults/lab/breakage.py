@@ -13,7 +13,7 @@ from ikzops.agent import restic, retention
 from ikzops.lab import topology
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
-from tests.lab.helpers import LAB, REST_SERVERS, destination, on_host, restic_on_repository_host, sh, wait_ssh
+from tests.lab.helpers import LAB, destination, on_host, rest_servers, restic_on_repository_host, sh, wait_ssh
 
 
 def container(p, host: str) -> str:
@@ -94,12 +94,12 @@ def small_disk(p, host: str, path: str, free_megabytes: int):
     used_kb = int(sh(p, host, f"du -sk {path} | cut -f1").strip())
     sh(p, host, f"cp -a {path} {keep} && mount -t tmpfs -o size={used_kb + free_megabytes * 1024 + 512}k,mode=0750 "
                 f"tmpfs {path} && cp -a {keep}/. {path}/ && chown restic-rest-server:restic-rest-server {path} "
-                "&& systemctl restart " + REST_SERVERS)
+                "&& systemctl restart " + rest_servers(p, host))
     try:
         yield
     finally:
         sh(p, host, f"rm -rf {keep} && cp -a {path} {keep} && umount {path} && cp -a {keep}/. {path}/ && rm -rf {keep} "
-                    "&& systemctl restart " + REST_SERVERS)
+                    "&& systemctl restart " + rest_servers(p, host))
 
 
 def local_snapshots(p, job: str, site: str) -> list[dict]:

@@ -20,7 +20,7 @@ from ikzops.errors import ExitCode
 from ikzops.secrets import pki
 from ikzops.secrets.store import SecretStore
 from tests.faults.lab.breakage import altered, catch_up, last_run, sh
-from tests.lab.helpers import LAB, REST_SERVERS
+from tests.lab.helpers import LAB, rest_servers
 
 pytestmark = pytest.mark.fault("credential")
 
@@ -90,7 +90,7 @@ def test_bad_server_certificate_fails_that_site_with_the_reason_and_no_data_is_s
     cert, key = certificate(p, expired=expired)
     tls = "/etc/restic-rest-server/tls"
     # the server restarts once both files are in place, on the way in and on the way out
-    restart = f"systemctl restart {REST_SERVERS} && sleep 1"
+    restart = f"systemctl restart {rest_servers(p, 'city-san')} && sleep 1"
     with altered(p, "city-san", f"{tls}/server.key", content=key, then=restart):
         with altered(p, "city-san", f"{tls}/server.crt", content=cert):
             sh(p, "city-san", restart)
