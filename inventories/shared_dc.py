@@ -1,0 +1,40 @@
+"""The lab of many: the state's shared data centre beside two municipal data centres.
+
+`ikzops lab up -i inventories/shared_dc.py` starts it beside the default lab (its own
+network, 172.30.78.0/24). Four partners on three sites: the city and the district each
+run a data centre, the state runs the shared one (site ``shared``), and a small town
+without a data centre is its tenant: the town's client stands in the shared data centre
+and its administrators are the town's (``ikz_admin``), its backups are the town's
+(``owner``), and its reservation on the shared repository host is enforced by a
+rest-server of its own. Partners and trust are in group_data/shared_dc.py.
+"""
+
+city = [
+    ("city-srv", {
+        "ssh_hostname": "172.30.78.11",
+        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "4G",
+                           "reserve": {"city": "2G", "town": "1G"}},
+    }),
+]
+
+district = [
+    ("district-srv", {
+        "ssh_hostname": "172.30.78.21",
+        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "4G", "reserve": {"district": "2G"}},
+    }),
+]
+
+# the state's shared data centre
+shared = [
+    ("state-repo", {
+        "ssh_hostname": "172.30.78.31",
+        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "6G",
+                           "reserve": {"city": "2G", "district": "2G", "town": "1G"}},
+    }),
+    # the town's server, a tenant in the shared data centre, run by the town's own staff
+    ("town-app", {"ssh_hostname": "172.30.78.32", "ikz_admin": "town"}),
+]
+
+repository = ["city-srv", "district-srv", "state-repo"]
+client = ["city-srv", "district-srv", "town-app"]
+monitor = ["state-repo"]
