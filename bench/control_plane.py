@@ -7,7 +7,7 @@ tenant per site without a data centre owning half of that site's jobs, trusting 
 operators that hold its keys), then in a fresh process times loading + validation (the
 trust check included), `inventory check`'s tables (the who-can-read matrix included),
 and the planning ikzops does for every host (targets, job settings, units, capacity
-plans, Prometheus configs, all templates rendered) without contacting any host. Reports
+plans, each partner's rest-server settings, Prometheus configs, all templates rendered) without contacting any host. Reports
 time and peak memory.
 
     python -m bench.control_plane [--sites 50]
@@ -53,6 +53,9 @@ for host in p.hosts.values():
     if host.has("repository"):
         json.dumps(capacity_plan(p, host.name)); json.dumps(layout.retention_config(p, host.name))
         rendered += 2
+        for instance in layout.rest_instances(p, host.name):  # one rest-server per partner landing here
+            templates.render("backup/rest-server-partner.env.j2", instance=instance, tls_dir="/t", godebug="x")
+            rendered += 1
     for job in p.jobs_of_client(host.name):
         layout.job_config(p, job).to_json()
         values = unit_values(p, job)
