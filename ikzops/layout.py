@@ -89,6 +89,17 @@ def repository_path(p: Partnership, repository_host: str, job: Job) -> str:
     return f"{partner_path(p, repository_host, job.owner)}/{job.client}/{job.name}"
 
 
+def repository_places(p: Partnership, repository_host: str) -> dict[str, tuple[str, ...]]:
+    """``{place: earlier places}`` of every repository on ``repository_host``, relative to its
+    volume: a job's repository is at ``owner/client/job``; it was at ``client/job`` with one
+    rest-server per host, or at ``partner/client/job`` under an earlier owner."""
+
+    others = [key for key in p.partners]
+    return {f"{job.owner}/{job.client}/{job.name}": (f"{job.client}/{job.name}",
+                                                     *(f"{o}/{job.client}/{job.name}" for o in others if o != job.owner))
+            for job in p.jobs_landing_on(repository_host)}
+
+
 @dataclass(frozen=True)
 class RestInstance:
     """One partner's rest-server on a repository host."""

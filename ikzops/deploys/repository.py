@@ -91,10 +91,8 @@ def rest_server() -> None:
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
     systemd.service(name="Debian's single rest-server stopped and disabled (one per partner instead)",
                     service=layout.DEBIAN_REST_UNIT, running=False, enabled=False)
-    repository.relocated(
-        name=f"repositories under {spec.path} in their partner's directory", path=spec.path, user=USER, group=USER,
-        moves={f"{job.client}/{job.name}": f"{job.owner}/{job.client}/{job.name}" for job in p.jobs_landing_on(host.name)},
-    )
+    repository.relocated(name=f"repositories under {spec.path} in their owner's directory", path=spec.path,
+                         places=layout.repository_places(p, host.name), user=USER, group=USER)
     directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
     directory(name="rest-server settings per partner", path=layout.REST_SETTINGS_DIR, user="root", group=USER,
               mode="0750")

@@ -27,14 +27,16 @@ class FilesystemSize(FactBase[Filesystem | None]):
         return Filesystem(int(size), int(available))
 
 
-class DirectoriesTwoDeep(FactBase[frozenset[str]]):
-    """The directories two levels below ``path`` (``a/b``), relative to it; empty if it is missing."""
+class RepositoriesUnder(FactBase[frozenset[str]]):
+    """The restic repositories two or three levels below ``path`` (directories holding a
+    ``config`` file: ``client/job`` or ``partner/client/job``), relative to it; empty if
+    ``path`` is missing."""
 
     default = frozenset
 
     def command(self, path: str) -> StringCommand:
-        return StringCommand("find", QuoteString(path), "-mindepth 2 -maxdepth 2 -type d -printf '%P\\n'",
+        return StringCommand("find", QuoteString(path), "-mindepth 3 -maxdepth 4 -type f -name config -printf '%P\\n'",
                              "2>/dev/null || true")
 
     def process(self, output: list[str]) -> frozenset[str]:
-        return frozenset(line for line in output if line)
+        return frozenset(line.rsplit("/", 1)[0] for line in output if line.endswith("/config"))

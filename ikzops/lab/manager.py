@@ -16,7 +16,7 @@ from ikzops.errors import ConfigError, UnreachableError
 from ikzops.lab import daemon, docker, images
 from ikzops.lab.ssh import Readiness, wait_all, write_known_hosts
 from ikzops.lab.state import LabState
-from ikzops.lab.topology import LabHost, Topology, topology
+from ikzops.lab.topology import LAB_LABEL, LabHost, Topology, topology
 from ikzops.model import loader
 from ikzops.progress import Progress
 
@@ -245,4 +245,8 @@ def down(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY) -> None:
         else:
             step.done("none")
     with progress.step("docker daemon") as step:
-        step.done("stopped" if daemon.stop_if_started_by_lab(state) else "left running", "")
+        others = docker.labelled_containers(LAB_LABEL)  # another lab (e.g. the lab of many) still runs on it
+        if others:
+            step.done("left running", f"{len(others)} container(s) of another lab")
+        else:
+            step.done("stopped" if daemon.stop_if_started_by_lab(state) else "left running", "")

@@ -13,6 +13,9 @@ from ikzops.errors import ConfigError
 from ikzops.model.partnership import Partnership
 from ikzops.model.schema import ROLES
 
+#: the docker label of every lab container (its value: the lab's partnership)
+LAB_LABEL = "ikzops.lab"
+
 
 @dataclass(frozen=True)
 class LabHost:
@@ -32,7 +35,7 @@ class Topology:
 
     @property
     def label(self) -> str:
-        return f"ikzops.lab={self.partnership}"
+        return f"{LAB_LABEL}={self.partnership}"
 
     def host(self, name: str) -> LabHost:
         for host in self.hosts:

@@ -43,3 +43,10 @@ def test_firewall_state_reads_the_deploys_address_and_digests():
     state = Firewall().process(["client=172.30.77.1", "ruleset=ab", "live=cd", "recorded=cd"])
     assert (state.client, state.ruleset, state.live, state.recorded, state.pending) == (
         "172.30.77.1", "ab", "cd", "cd", False)
+
+
+def test_repositories_under_a_volume_are_the_folders_of_their_config_files():
+    from ikzops.facts.filesystem import RepositoriesUnder
+
+    output = ["app/files/config", "city/app/db/config", "city/app/db/data/config-like"]
+    assert RepositoriesUnder().process(output) == {"app/files", "city/app/db"}
