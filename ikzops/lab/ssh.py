@@ -23,13 +23,21 @@ class Readiness:
 
 
 def write_known_hosts(state: LabState, host_keys: dict[LabHost, str]) -> None:
-    """Pin each host's ed25519 key (read through docker, a channel we trust) by address and name."""
+    """Pin each host's ed25519 key (read through docker, a channel we trust) by address and
+    name, replacing what was pinned for those addresses and names; the pins of another lab
+    (the lab of many beside the lab of two) stay."""
 
+    mine = {part for host in host_keys for part in (host.address, host.name)}
+    kept = []
+    if state.known_hosts.exists():
+        for line in state.known_hosts.read_text().splitlines():
+            if line.strip() and not mine & set(line.split()[0].split(",")):
+                kept.append(line)
     lines = []
     for host, public_key in sorted(host_keys.items(), key=lambda item: item[0].name):
         key_type, key_data = public_key.split()[:2]
         lines.append(f"{host.address},{host.name} {key_type} {key_data}")
-    write_secret(state.known_hosts, "\n".join(lines) + "\n")
+    write_secret(state.known_hosts, "\n".join(sorted(kept) + lines) + "\n")
 
 
 def open_client(state: LabState, host: LabHost, timeout: float = 5) -> paramiko.SSHClient:
