@@ -35,9 +35,9 @@ from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.schedule import runs_per_day
 from ikzops.model.schema import Retention
-from ikzops.model.units import format_duration, format_seconds
+from ikzops.model.units import format_duration, format_seconds, format_size
 from ikzops.monitoring import textfile
-from ikzops.monitoring.metrics import flooded, render_usage, render_verify
+from ikzops.monitoring.metrics import QUOTA_CRITICAL, flooded, render_usage, render_verify
 from ikzops.runners import restic as runner
 from ikzops.runners.ssh import Connections, write_file
 
@@ -119,6 +119,8 @@ class VerifyReport:
     started: str
     seconds: float
     repositories: list[RepoStatus]
+    #: per repository host and partner: the bytes measured against its quota there
+    quotas: list[dict] = field(default_factory=list)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -129,6 +131,7 @@ class VerifyReport:
             "version": JSON_VERSION, "partnership": self.partnership, "started": self.started,
             "seconds": round(self.seconds, 3), "exit_code": int(self.exit_code),
             "repositories": [r.as_json() for r in self.repositories],
+            "quotas": self.quotas,
         }
 
 
@@ -371,10 +374,37 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
                                                                 now=started), tasks))
         for job in selected:
             compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
-        report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses)
+        quotas = judge_quotas(p, statuses)
+        report = VerifyReport(p.name, started.isoformat(timespec="seconds"), time.monotonic() - clock, statuses,
+                              quotas)
         publish_metrics(p, report, connections)
     log.append(p.name, "verify", history_record(report))
     return report
+
+
+def judge_quotas(p: Partnership, statuses: list[RepoStatus]) -> list[dict]:
+    """Each partner's bytes on each repository host against its quota there, where this verify
+    measured every repository of the partner on that host (pure). A partner at
+    :data:`QUOTA_CRITICAL` of its quota is a finding on each of its repositories there: its
+    next backups to that host will be refused."""
+
+    measured = {(s.host, s.job): s for s in statuses}
+    rows = []
+    for host in p.hosts_with("repository"):
+        landing = p.jobs_landing_on(host.name)
+        for instance in layout.rest_instances(p, host.name):
+            mine = [measured.get((host.name, job.name)) for job in landing if job.owner == instance.partner]
+            if instance.max_size is None or any(s is None or s.size_bytes is None for s in mine):
+                continue
+            used = sum(s.size_bytes for s in mine)
+            rows.append({"host": host.name, "site": host.site, "partner": instance.partner, "used_bytes": used,
+                         "quota_bytes": instance.max_size, "used_share": round(used / instance.max_size, 4)})
+            if used >= QUOTA_CRITICAL * instance.max_size:
+                for status in mine:
+                    status.finding(f"partner {instance.partner} uses {used / instance.max_size:.0%} of its quota on "
+                                   f"{host.name} ({format_size(used)} of {format_size(instance.max_size)}): its next "
+                                   "backups there will be refused (quota exceeded); raise ikz_repository.reserve")
+    return rows
 
 
 def history_record(report: VerifyReport) -> dict:

@@ -65,3 +65,46 @@ def test_snapshots_on_schedule_and_old_ones_are_no_flood():
     steady = status("city", {f"r{i}": NOW - timedelta(minutes=15 * i) for i in range(400)})
     _flood(steady, NOW, job)
     assert steady.snapshots_last_day == 97 and steady.status == "ok"
+
+
+def _measured(p, sizes: dict[tuple[str, str], int]) -> list[RepoStatus]:
+    return [RepoStatus(job, p.hosts[host].site, host, size_bytes=size) for (host, job), size in sizes.items()]
+
+
+def _lab():
+    from ikzops.model.loader import load
+    from tests.unit.test_layout import ROOT
+
+    return load(ROOT / "inventories/lab.py")
+
+
+# on district-san, city's repositories: city-files, city-db, city-san-luns (quota 4 GiB)
+CITY_AT_DISTRICT = ("city-files", "city-db", "city-san-luns")
+
+
+def test_a_partner_at_its_quota_is_a_finding_on_each_of_its_repositories_there():
+    from ikzops.orchestrate.verify import judge_quotas
+
+    p = _lab()
+    statuses = _measured(p, {("district-san", job): (4 << 30) // 3 for job in CITY_AT_DISTRICT})
+    city = next(r for r in judge_quotas(p, statuses) if r["partner"] == "city")
+    assert (city["host"], city["used_bytes"], city["quota_bytes"]) == ("district-san", 3 * ((4 << 30) // 3), 4 << 30)
+    assert all(s.status == "finding" and "quota exceeded" in s.findings[0] for s in statuses)
+
+
+def test_a_partner_with_room_is_no_finding_but_its_use_is_reported():
+    from ikzops.orchestrate.verify import judge_quotas
+
+    p = _lab()
+    statuses = _measured(p, {("district-san", job): 1 << 30 for job in CITY_AT_DISTRICT})
+    rows = judge_quotas(p, statuses)
+    assert [r["used_share"] for r in rows if r["partner"] == "city"] == [0.75]
+    assert all(s.status == "ok" for s in statuses)
+
+
+def test_a_partner_not_measured_in_full_is_not_judged():
+    from ikzops.orchestrate.verify import judge_quotas
+
+    p = _lab()
+    statuses = _measured(p, {("district-san", "city-files"): 5 << 30})  # verify --job city-files
+    assert judge_quotas(p, statuses) == [] and statuses[0].status == "ok"
