@@ -94,9 +94,8 @@ def repository_places(p: Partnership, repository_host: str) -> dict[str, tuple[s
     volume: a job's repository is at ``owner/client/job``; it was at ``client/job`` with one
     rest-server per host, or at ``partner/client/job`` under an earlier owner."""
 
-    others = [key for key in p.partners]
     return {f"{job.owner}/{job.client}/{job.name}": (f"{job.client}/{job.name}",
-                                                     *(f"{o}/{job.client}/{job.name}" for o in others if o != job.owner))
+                                                     *(f"{o}/{job.client}/{job.name}" for o in p.partners if o != job.owner))
             for job in p.jobs_landing_on(repository_host)}
 
 
