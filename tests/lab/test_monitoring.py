@@ -72,8 +72,9 @@ def test_every_monitor_scrapes_every_host_of_every_site(deployed, p):
         nodes = {t["labels"]["instance"]: t for t in found if t["labels"]["job"] == "node"}
         assert set(nodes) == set(p.hosts)
         assert {t["labels"]["site"] for t in nodes.values()} == set(p.sites)
-        repos = [t for t in found if t["labels"]["job"] == "rest-server"]
-        assert len(repos) == len(p.hosts_with("repository"))
+        servers = {(t["labels"]["site"], t["labels"]["partner"]) for t in found if t["labels"]["job"] == "rest-server"}
+        assert servers == {(h.site, i.partner) for h in p.hosts_with("repository")
+                           for i in layout.rest_instances(p, h.name)}  # every partner's rest-server
         up = wait_for(lambda name=monitor.name: all(t["health"] == "up" for t in targets(p, name)), 30)
         assert up, targets(p, monitor.name)
 

@@ -6,13 +6,13 @@ import json
 
 from click.testing import CliRunner
 
+from ikzops import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
 from ikzops.progress import Recorder
 from tests.lab.helpers import LAB, sh
 
-REPOSITORY = "/srv/ikzops/repositories/district-app/district-files"
 
 
 def ikzops(*args: str):
@@ -21,7 +21,8 @@ def ikzops(*args: str):
 
 def test_an_emptied_site_gets_every_run_back_and_verify_finds_no_gap(deployed_lab, p):
     assert backups.exit_code(backups.backup(LAB, ("district-files",), Recorder())) == ExitCode.OK
-    sh(p, "city-san", f"mv {REPOSITORY} /var/tmp/ikzops-test-reseed-aside")
+    repository = layout.destination(p, p.jobs["district-files"], "city").path
+    sh(p, "city-san", f"mv {repository} /var/tmp/ikzops-test-reseed-aside")
     try:
         result = ikzops("reseed", "--site", "city", "--job", "district-files", "--json")
         assert result.exit_code == 0, result.output

@@ -22,6 +22,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
+from ikzops import layout
 from ikzops.cli import cli
 from ikzops.errors import ExitCode
 from ikzops.lab import manager
@@ -95,7 +96,9 @@ def test_losing_the_city_with_the_control_hosts_secrets_loses_nothing(deployed_l
         # the rebuilt city-san serves its LUNs again; their restored copies at the district go
         assert not deploys.deploy(LAB, allow_destroy=True).errors
         times["rebuild the city (lab up + deploy)"] = round(time.monotonic() - clock, 1)
-        assert sh(p, "city-san", "ls /srv/ikzops/repositories | wc -l").strip() == "0"
+        # the partners' directories are back, empty: no repository (no config file) in them
+        volume = layout.volume(p, "city-san").path
+        assert sh(p, "city-san", f"find {volume} -name config | wc -l").strip() == "0"
 
         clock = time.monotonic()
         reseeded = ikzops("reseed", "--site", "city")
