@@ -14,7 +14,6 @@ from ikzops.progress import Recorder
 from tests.lab.helpers import LAB, sh
 
 
-
 def ikzops(*args: str):
     return CliRunner().invoke(cli, [*args[:1], "-i", LAB, *args[1:]])
 
