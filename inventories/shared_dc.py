@@ -6,14 +6,15 @@ run a data centre, the state runs the shared one (site ``shared``), and a small 
 without a data centre is its tenant: the town's client stands in the shared data centre
 and its administrators are the town's (``ikz_admin``), its backups are the town's
 (``owner``), and its reservation on the shared repository host is enforced by a
-rest-server of its own. Partners and trust are in group_data/shared_dc.py.
+rest-server of its own; at the city it reserves nothing and shares what the city left
+unreserved. Partners and trust are in group_data/shared_dc.py.
 """
 
 city = [
     ("city-srv", {
         "ssh_hostname": "172.30.78.11",
-        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "4G",
-                           "reserve": {"city": "2G", "town": "1G"}},
+        # the town reserves nothing at the city: it shares what the city left unreserved (2G)
+        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "4G", "reserve": {"city": "2G"}},
     }),
 ]
 

@@ -57,11 +57,13 @@ def test_the_tenants_backups_restore_from_the_city_in_a_drill(many):
     assert result.exit_code == ExitCode.OK, result.output
 
 
-def test_the_tenant_has_its_own_rest_server_with_its_reservation_as_quota_where_its_jobs_land(many):
-    for host in ("state-repo", "city-srv"):
+def test_the_tenant_has_its_own_rest_server_and_quota_where_its_jobs_land(many):
+    # at the shared data centre its 1 GiB reservation; at the city, which reserves 2 of 4 GiB for
+    # itself and nothing for the town, the town shares what nobody reserved (the default)
+    for host, quota in (("state-repo", 1 << 30), ("city-srv", 2 << 30)):
         assert sh(many, host, f"systemctl is-active {layout.rest_unit('town')}").strip() == "active"
         settings = sh(many, host, f"cat {layout.REST_SETTINGS_DIR}/town.env")
-        assert f"--max-size {1 << 30}" in settings and f"LISTEN=:{layout.rest_port(many, 'town')}" in settings
+        assert f"--max-size {quota}" in settings and f"LISTEN=:{layout.rest_port(many, 'town')}" in settings
     # district's jobs do not land at the city: no server of the district's there
     assert sh(many, "city-srv", f"systemctl is-active {layout.rest_unit('district')}", check=False).strip() != "active"
 
@@ -78,6 +80,7 @@ def test_inventory_check_shows_who_can_read_the_tenants_data_and_its_quotas(many
     flat = " ".join(result.output.split())
     assert "Small town (tenant of the shared data centre) │ City IT service (lab of many) │ city-srv │ town-files" in flat
     assert "state-repo │ town │ 8003 │ 1.0 GiB │ town-app" in flat
+    assert "city-srv │ town │ 8003 │ 2.0 GiB │ town-app" in flat
 
 
 def test_usage_charges_the_tenant_for_its_repositories_and_the_operator_for_none(many):
