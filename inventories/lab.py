@@ -17,8 +17,9 @@ city = [
         "ikz_pools": {"san": {"backing": "file", "path": "/srv/ikzops/san", "size": "2G"}},
         "ikz_repository": {
             "path": "/srv/ikzops/repositories",
-            "size": "8G",
-            "reserve": {"city": "4G", "district": "4G"},
+            # each partner's quota here; room for the 1 GiB benchmarks beside the lab's own jobs
+            "size": "32G",
+            "reserve": {"city": "16G", "district": "16G"},
         },
     }),
     ("city-app", {"ssh_hostname": "172.30.77.12", "ikz_standby": "district-app"}),
@@ -32,8 +33,9 @@ district = [
         "ikz_pools": {"san": {"backing": "file", "path": "/srv/ikzops/san", "size": "2G"}},
         "ikz_repository": {
             "path": "/srv/ikzops/repositories",
-            "size": "8G",
-            "reserve": {"city": "4G", "district": "4G"},
+            # each partner's quota here; room for the 1 GiB benchmarks beside the lab's own jobs
+            "size": "32G",
+            "reserve": {"city": "16G", "district": "16G"},
         },
     }),
     ("district-app", {"ssh_hostname": "172.30.77.22", "ikz_standby": "city-app"}),

@@ -139,16 +139,16 @@ def test_capacity_plan_records_each_partners_reservation(deployed, partnership, 
 
     plan = json.loads(hosts["district-san"].file("/etc/ikzops/capacity.json").content_string)
     # city-san is a client too: its LUN job sends the city's LUN images there
-    assert plan["partners"]["city"] == {"reserved_bytes": 4 << 30, "quota_bytes": 4 << 30, "port": 8000,
+    assert plan["partners"]["city"] == {"reserved_bytes": 16 << 30, "quota_bytes": 16 << 30, "port": 8000,
                                         "path": "/srv/ikzops/repositories/city", "clients": ["city-app", "city-san"]}
-    assert plan["size_bytes"] == 8 << 30
+    assert plan["size_bytes"] == 32 << 30
 
 
 @pytest.mark.fault("bad-input")
 def test_reservations_larger_than_the_filesystem_are_refused(deployed, tmp_path, lab_state_env):
     inventory = lab_inventory_copy(tmp_path)
-    text = inventory.read_text().replace('"size": "8G"', '"size": "900P"').replace(
-        '"reserve": {"city": "4G", "district": "4G"}', '"reserve": {"city": "400P", "district": "400P"}'
+    text = inventory.read_text().replace('"size": "32G"', '"size": "900P"').replace(
+        '"reserve": {"city": "16G", "district": "16G"}', '"reserve": {"city": "400P", "district": "400P"}'
     )
     inventory.write_text(text)
     result = CliRunner().invoke(cli, ["deploy", "-i", str(inventory), "--only", "storage", "--limit", "city-san"])

@@ -35,8 +35,8 @@ def test_each_partner_has_its_own_rest_server_port_and_quota_on_a_repository_hos
     p = load(ROOT / "inventories/lab.py")
     found = {i.partner: (i.port, i.path, i.clients, i.max_size) for i in layout.rest_instances(p, "district-san")}
     assert found == {
-        "city": (8000, "/srv/ikzops/repositories/city", ("city-app", "city-san"), 4 << 30),
-        "district": (8001, "/srv/ikzops/repositories/district", ("district-app", "district-san"), 4 << 30),
+        "city": (8000, "/srv/ikzops/repositories/city", ("city-app", "city-san"), 16 << 30),
+        "district": (8001, "/srv/ikzops/repositories/district", ("district-app", "district-san"), 16 << 30),
     }
 
 

@@ -130,7 +130,7 @@ def test_a_partner_at_its_quota_gets_quota_exceeded_and_the_other_partner_goes_o
     used, _ = quota_metrics(p, "district-san")["city"]
     limit = used + (4 << 20)
     changed = lab_inventory_copy(tmp_path, replace_at_district={
-        '"reserve": {"city": "4G", "district": "4G"}': f'"reserve": {{"city": {limit}, "district": "4G"}}'})
+        '"reserve": {"city": "16G", "district": "16G"}': f'"reserve": {{"city": {limit}, "district": "16G"}}'})
     try:
         assert not deploys.deploy(str(changed)).errors
         assert quota_metrics(p, "district-san")["city"] == (used, limit)

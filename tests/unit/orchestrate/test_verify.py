@@ -78,7 +78,7 @@ def _lab():
     return load(ROOT / "inventories/lab.py")
 
 
-# on district-san, city's repositories: city-files, city-db, city-san-luns (quota 4 GiB)
+# on district-san, city's repositories: city-files, city-db, city-san-luns
 CITY_AT_DISTRICT = ("city-files", "city-db", "city-san-luns")
 
 
@@ -86,9 +86,10 @@ def test_a_partner_at_its_quota_is_a_finding_on_each_of_its_repositories_there()
     from ikzops.orchestrate.verify import judge_quotas
 
     p = _lab()
-    statuses = _measured(p, {("district-san", job): (4 << 30) // 3 for job in CITY_AT_DISTRICT})
+    quota = p.hosts["district-san"].repository.reserve["city"]
+    statuses = _measured(p, {("district-san", job): quota // 3 for job in CITY_AT_DISTRICT})
     city = next(r for r in judge_quotas(p, statuses) if r["partner"] == "city")
-    assert (city["host"], city["used_bytes"], city["quota_bytes"]) == ("district-san", 3 * ((4 << 30) // 3), 4 << 30)
+    assert (city["host"], city["used_bytes"], city["quota_bytes"]) == ("district-san", 3 * (quota // 3), quota)
     assert all(s.status == "finding" and "quota exceeded" in s.findings[0] for s in statuses)
 
 
@@ -96,7 +97,8 @@ def test_a_partner_with_room_is_no_finding_but_its_use_is_reported():
     from ikzops.orchestrate.verify import judge_quotas
 
     p = _lab()
-    statuses = _measured(p, {("district-san", job): 1 << 30 for job in CITY_AT_DISTRICT})
+    quota = p.hosts["district-san"].repository.reserve["city"]
+    statuses = _measured(p, {("district-san", job): quota // 4 for job in CITY_AT_DISTRICT})
     rows = judge_quotas(p, statuses)
     assert [r["used_share"] for r in rows if r["partner"] == "city"] == [0.75]
     assert all(s.status == "ok" for s in statuses)
