@@ -118,15 +118,25 @@ class RestInstance:
 
     @property
     def settings(self) -> str:
-        return f"{REST_SETTINGS_DIR}/{self.partner}.env"
+        return rest_settings(self.partner)
 
     @property
     def htpasswd(self) -> str:
-        return f"{REST_SETTINGS_DIR}/{self.partner}.htpasswd"
+        return rest_htpasswd(self.partner)
 
 
 def rest_unit(partner: str) -> str:
     return f"ikzops-rest-server@{partner}"
+
+
+def rest_settings(partner: str) -> str:
+    """The settings of ``partner``'s rest-server (port, path, ``--max-size``): no secret."""
+    return f"{REST_SETTINGS_DIR}/{partner}.env"
+
+
+def rest_htpasswd(partner: str) -> str:
+    """The credentials of ``partner``'s clients (and the monitors') for its rest-server."""
+    return f"{REST_SETTINGS_DIR}/{partner}.htpasswd"
 
 
 def rest_instances(p: Partnership, repository_host: str) -> list[RestInstance]:

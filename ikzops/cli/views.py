@@ -23,8 +23,10 @@ def partnership_overview(p: Partnership, full: bool = False) -> Iterator[Table]:
     yield hosts_table(p) if full or len(p.hosts) <= DETAIL_ROWS else sites_table(p)
     yield matrix_table(p) if full or len(p.jobs) <= DETAIL_ROWS else matrix_summary(p)
     yield readers(p)
-    if full or sum(len(layout.rest_instances(p, h.name)) for h in p.hosts_with("repository")) <= DETAIL_ROWS:
-        yield quotas_table(p)
+    servers = [(host.name, instance) for host in p.hosts_with("repository")
+               for instance in layout.rest_instances(p, host.name)]
+    if full or len(servers) <= DETAIL_ROWS:
+        yield quotas_table(servers)
 
     if p.luns:
         luns = Table(title="Shared SAN: LUNs per partner", title_justify="left")
@@ -58,16 +60,15 @@ def readers(p: Partnership) -> Table:
     return table
 
 
-def quotas_table(p: Partnership) -> Table:
+def quotas_table(servers: list[tuple[str, layout.RestInstance]]) -> Table:
     """Each partner's rest-server on each repository host: its port, its quota, its clients."""
 
     table = Table(title="Repository hosts: one rest-server per partner, its quota enforced", title_justify="left")
     for column in ("host", "partner", "port", "quota", "clients"):
         table.add_column(column)
-    for host in p.hosts_with("repository"):
-        for instance in layout.rest_instances(p, host.name):
-            quota = format_size(instance.max_size) if instance.max_size else "[yellow]none[/] (the filesystem)"
-            table.add_row(host.name, instance.partner, str(instance.port), quota, ", ".join(instance.clients))
+    for host, instance in servers:
+        quota = format_size(instance.max_size) if instance.max_size else "[yellow]none[/] (the filesystem)"
+        table.add_row(host, instance.partner, str(instance.port), quota, ", ".join(instance.clients))
     return table
 
 

@@ -123,7 +123,7 @@ def rest_server() -> None:
         unit = layout.rest_unit(partner)
         systemd.service(name=f"rest-server of {partner} stopped and disabled (no job of it lands here now)",
                         service=unit, running=False, enabled=False)
-        for path in (f"{layout.REST_SETTINGS_DIR}/{partner}.env", f"{layout.REST_SETTINGS_DIR}/{partner}.htpasswd"):
+        for path in (layout.rest_settings(partner), layout.rest_htpasswd(partner)):
             files.file(name=f"rest-server of {partner}: {path} removed", path=path, present=False)
 
 
