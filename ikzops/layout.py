@@ -17,6 +17,7 @@ from ikzops.agent.job_config import CONFIG_DIR as JOB_CONFIG_DIR
 from ikzops.agent.job_config import Destination as JobDestination
 from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
+from ikzops.model.buckets import bucket, s3_of
 from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.model.quotas import quotas
 from ikzops.model.schema import RepositorySpec
@@ -48,6 +49,9 @@ METRICS_DIR = "/var/lib/prometheus/node-exporter"
 RETENTION_DIR = "/etc/ikzops/retention"
 RETENTION_STATE = "/var/lib/ikzops/retention"
 CAPACITY_FILE = "/etc/ikzops/capacity.json"
+#: S3 keys: on a client its own per gateway (``<repository host>.key-id|.secret``); on an
+#: S3 site's repository host each owner's under ``owners/`` (retention, verify, drills)
+S3_KEYS_DIR = "/etc/ikzops/s3"
 RESTIC_CACHE = "/var/cache/ikzops/restic"
 VERIFY_STATE = "/var/lib/ikzops/verify"
 DRILL_SCRATCH = "/var/tmp"
@@ -65,8 +69,15 @@ class Destination:
     host: str
     address: str
     url: str
-    #: the repository's directory on its host (for retention and checks with local access)
+    #: the repository's directory on its host (for retention and checks with local access);
+    #: "" for a bucket on an S3 gateway
     path: str
+    #: the job's owner (an S3 destination is opened on the repository host with its keys)
+    owner: str = ""
+
+    @property
+    def s3(self) -> bool:
+        return self.url.startswith("s3:")
 
 
 def volume(p: Partnership, host: str) -> RepositorySpec:
@@ -140,8 +151,11 @@ def rest_htpasswd(partner: str) -> str:
 
 
 def rest_instances(p: Partnership, repository_host: str) -> list[RestInstance]:
-    """The rest-servers of ``repository_host``: one per partner whose jobs land there."""
+    """The rest-servers of ``repository_host``: one per partner whose jobs land there (none
+    where the site keeps its repositories on an S3 gateway)."""
 
+    if s3_of(p.hosts[repository_host]) is not None:
+        return []
     clients: dict[str, set[str]] = {}
     for job in p.jobs_landing_on(repository_host):
         clients.setdefault(job.owner, set()).add(job.client)
@@ -156,9 +170,27 @@ def destinations(p: Partnership, job: Job) -> list[Destination]:
     port = rest_port(p, job.owner)
     for site in job.destinations:
         repo_host = p.repository_host(site)
+        s3 = s3_of(repo_host)
+        if s3 is not None:
+            found.append(Destination(site, repo_host.name, repo_host.address, f"s3:{s3.endpoint}/{bucket(p, job)}", "",
+                                     job.owner))
+            continue
         url = f"rest:https://{repo_host.address}:{port}/{job.client}/{job.name}"
-        found.append(Destination(site, repo_host.name, repo_host.address, url, repository_path(p, repo_host.name, job)))
+        found.append(Destination(site, repo_host.name, repo_host.address, url, repository_path(p, repo_host.name, job),
+                                 job.owner))
     return found
+
+
+def s3_client_keys(repo_host: str) -> tuple[str, str]:
+    """On a client: the files with its access key id and secret key at ``repo_host``'s gateway."""
+
+    return f"{S3_KEYS_DIR}/{repo_host}.key-id", f"{S3_KEYS_DIR}/{repo_host}.secret"
+
+
+def s3_owner_keys(partner: str) -> tuple[str, str]:
+    """On an S3 site's repository host: the files with ``partner``'s keys (the bucket owner)."""
+
+    return f"{S3_KEYS_DIR}/owners/{partner}.key-id", f"{S3_KEYS_DIR}/owners/{partner}.secret"
 
 
 def destination(p: Partnership, job: Job, site: str) -> Destination:
@@ -197,7 +229,8 @@ def job_config(p: Partnership, job: Job) -> JobConfig:
         paths=list(spec.paths),
         exclude=list(spec.exclude),
         hooks=spec.hooks.model_dump(),
-        destinations=[JobDestination(d.site, d.url) for d in destinations(p, job)],
+        destinations=[JobDestination(d.site, d.url, *(s3_client_keys(d.host) if d.s3 else (None, None)))
+                      for d in destinations(p, job)],
         password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
         rest_user=job.client,
         rest_password_file=REST_PASSWORD_FILE,
@@ -226,15 +259,23 @@ def retention_password_file(job: str) -> str:
 
 
 def retention_config(p: Partnership, repo_host: str) -> dict:
+    """What retention on ``repo_host`` works on: per repository its path (local access) or,
+    on an S3 gateway, its bucket's URL and the owner's keys."""
+
     repositories = []
     for job in p.jobs_landing_on(repo_host):
-        repositories.append({
+        entry = {
             "job": job.name,
             "client": job.client,
             "path": repository_path(p, repo_host, job),
             "password_file": retention_password_file(job.name),
             "keep": job.spec.retention.policy(),
-        })
+        }
+        if s3_of(p.hosts[repo_host]) is not None:
+            repo = local_repository(job, destination(p, job, p.hosts[repo_host].site))
+            entry.update(path="", url=repo.url, cacert=repo.cacert, s3_key_file=repo.s3_key_file,
+                         s3_secret_file=repo.s3_secret_file)
+        repositories.append(entry)
     return {"repositories": repositories, "state_dir": RETENTION_STATE}
 
 
@@ -257,17 +298,27 @@ def capacity_plan(p: Partnership, repo_host: str) -> dict:
 def client_repository(job: Job, destination: Destination) -> Repository:
     """The job's repository at ``destination``, opened from the job's client."""
 
+    password_file, cache_dir = f"{JOB_CONFIG_DIR}/{job.name}/repository.password", f"{STATE_DIR}/{job.name}/cache"
+    if destination.s3:
+        key_id, secret = s3_client_keys(destination.host)
+        return Repository(url=destination.url, password_file=password_file, cacert=CA_FILE, cache_dir=cache_dir,
+                          s3_key_file=key_id, s3_secret_file=secret)
     return Repository(
         url=destination.url,
-        password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
+        password_file=password_file,
         cacert=CA_FILE,
         rest_user=job.client,
         rest_password_file=REST_PASSWORD_FILE,
-        cache_dir=f"{STATE_DIR}/{job.name}/cache",
+        cache_dir=cache_dir,
     )
 
 
 def local_repository(job: Job, destination: Destination) -> Repository:
-    """The job's repository at ``destination``, opened on its repository host (local access)."""
+    """The job's repository at ``destination``, opened on its repository host: local access,
+    or, for a bucket, the gateway with its owner's keys."""
 
+    if destination.s3:
+        key_id, secret = s3_owner_keys(destination.owner)
+        return Repository(url=destination.url, password_file=retention_password_file(job.name), cacert=CA_FILE,
+                          cache_dir=RESTIC_CACHE, s3_key_file=key_id, s3_secret_file=secret)
     return Repository(url=destination.path, password_file=retention_password_file(job.name), cache_dir=RESTIC_CACHE)

@@ -6,6 +6,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from . import restic
 from .execute import environment, log
@@ -23,9 +24,9 @@ def reachable(url: str, cacert: str | None) -> None:
     restic itself retries an unreachable server for many minutes.
     """
 
-    location = url.split("://", 1)[1].split("/", 1)[0]
-    host, _, port = location.rpartition(":")
-    host = host.strip("[]")
+    parts = urlsplit(url.split(":", 1)[1] if url.startswith(("rest:", "s3:")) else url)
+    host, port = parts.hostname or "", parts.port or 443
+    location = f"{host}:{port}"
     context = ssl.create_default_context(cafile=cacert) if cacert else ssl.create_default_context()
     try:
         with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT) as raw:
@@ -55,13 +56,19 @@ class DestinationResult:
 
 
 def repository(config: JobConfig, destination: Destination) -> restic.Repository:
+    """The job's repository at ``destination``: a REST server with the client's REST
+    credential, or an S3 bucket with the client's S3 keys."""
+
+    s3 = destination.s3_key_file is not None
     return restic.Repository(
         url=destination.url,
         password_file=config.password_file,
         cacert=config.cacert,
-        rest_user=config.rest_user,
-        rest_password_file=config.rest_password_file,
+        rest_user=None if s3 else config.rest_user,
+        rest_password_file=None if s3 else config.rest_password_file,
         cache_dir=f"{config.state_dir}/cache",
+        s3_key_file=destination.s3_key_file,
+        s3_secret_file=destination.s3_secret_file,
     )
 
 

@@ -17,6 +17,9 @@ CONFIG_DIR = "/etc/ikzops/jobs"
 class Destination:
     site: str
     url: str
+    #: an S3 destination: the files holding this client's access key id and secret key
+    s3_key_file: str | None = None
+    s3_secret_file: str | None = None
 
 
 @dataclass(frozen=True)

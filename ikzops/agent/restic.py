@@ -41,6 +41,9 @@ class Repository:
     rest_user: str | None = None
     rest_password_file: str | None = None
     cache_dir: str | None = None
+    #: S3 credentials (an S3 repository): the files holding the access key id and the secret key
+    s3_key_file: str | None = None
+    s3_secret_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ def _env(repo: Repository, prefix: str = "") -> tuple[dict[str, str], dict[str, 
             env["RESTIC_REST_USERNAME"] = repo.rest_user
         if repo.rest_password_file:
             from_files["RESTIC_REST_PASSWORD"] = repo.rest_password_file
+        if repo.s3_key_file and repo.s3_secret_file:
+            from_files["AWS_ACCESS_KEY_ID"] = repo.s3_key_file
+            from_files["AWS_SECRET_ACCESS_KEY"] = repo.s3_secret_file
     return env, from_files
 
 
@@ -321,6 +327,12 @@ def explain(text: str) -> str:
     if "507" in text or "insufficient storage" in lowered or "no space left" in lowered:
         return ("quota exceeded or disk full: the repository server stores no more for this partner "
                 "(507 Insufficient Storage: its quota there, or the volume, is used up)")
+    if "quotaexceeded" in lowered:
+        return ("quota exceeded: the S3 gateway stores no more for this partner (QuotaExceeded: its RGW user "
+                "quota there is used up)")
+    if "access denied" in lowered:
+        return ("the S3 gateway denied the request (Access Denied: clients may add data, not delete or overwrite "
+                "it; or the credentials are not this bucket's)")
     if "(413)" in text:
         return "the repository is over its size limit (413: rest-server --max-size)"
     if "(401)" in text or "401 unauthorized" in lowered:

@@ -19,6 +19,10 @@ ones out of ``keep_last`` and today's bucket as honest backups would) costs only
 nothing that arrived within the job's ``keep_within`` window before the newest snapshot is
 forgotten, so the good runs of that window survive it.
 A repository copied elsewhere and back must keep its files' mtimes (``cp -a``, ``rsync -a``).
+A repository in a bucket of an S3 gateway is opened as the bucket's owner; a snapshot
+arrived when the gateway stored its object (``LastModified``, which no client sets either;
+read with Debian's python3-boto3). What it forgets stays stored, locked, until the
+bucket's Object Lock ends; then the bucket's lifecycle expires it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,37 @@ def received(path: str, snapshot_id: str) -> datetime:
     return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, UTC)
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def bucket_arrivals(entry: dict) -> dict[str, datetime]:
+    """``{snapshot id: when the gateway stored it}`` of the bucket ``entry['url']`` names."""
+
+    import boto3  # Debian's python3-boto3, on hosts whose repositories are buckets
+    from botocore.config import Config
+
+    endpoint, _, name = entry["url"].removeprefix("s3:").rpartition("/")
+    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=_read(entry["s3_key_file"]),
+                          aws_secret_access_key=_read(entry["s3_secret_file"]), verify=entry.get("cacert") or True,
+                          config=Config(s3={"addressing_style": "path"}))
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix="snapshots/"):
+        for item in page.get("Contents", []):
+            found[item["Key"].rsplit("/", 1)[-1]] = item["LastModified"].astimezone(UTC)
+    return found
+
+
+def repository(entry: dict, state_dir: str) -> restic.Repository:
+    cache = os.path.join(state_dir, "cache")
+    if entry.get("url"):
+        return restic.Repository(url=entry["url"], password_file=entry["password_file"], cacert=entry.get("cacert"),
+                                 cache_dir=cache, s3_key_file=entry["s3_key_file"],
+                                 s3_secret_file=entry["s3_secret_file"])
+    return restic.Repository(url=entry["path"], password_file=entry["password_file"], cache_dir=cache)
+
+
 def misdated(snapshots: list[dict], arrived: dict[str, datetime]) -> list[str]:
     return [f"{s['short_id']} claims {s['time'][:19]}, arrived {arrived[s['id']].isoformat(timespec='seconds')}"
             for s in snapshots]
@@ -54,10 +89,19 @@ def decide(snapshots: list[dict], arrived: dict[str, datetime], policy: dict) ->
 
 def apply(entry: dict, repo: restic.Repository) -> dict:
     listed = run(restic.snapshots(repo, tags=[f"ikz-job={entry['job']}"]))
+    if listed.returncode == 10:  # a bucket the job has not written to yet
+        return {"status": "no repository yet"}
     if listed.returncode != 0:
         return {"status": "failed", "error": f"cannot list snapshots: {restic.error_text(listed.stderr)}"}
     snapshots = restic.parse_snapshots(listed.stdout)
-    arrived = {s["id"]: received(entry["path"], s["id"]) for s in snapshots}
+    if entry.get("url"):
+        stored = bucket_arrivals(entry)
+        missing = [s["short_id"] for s in snapshots if s["id"] not in stored]
+        if missing:
+            return {"status": "failed", "error": f"no arrival time for snapshot(s) {', '.join(missing)}"}
+        arrived = {s["id"]: stored[s["id"]] for s in snapshots}
+    else:
+        arrived = {s["id"]: received(entry["path"], s["id"]) for s in snapshots}
     keep, future = decide(snapshots, arrived, entry["keep"])
     drop = sorted(set(arrived) - keep)
     outcome = {"status": "ok", "kept": len(keep), "removed": len(drop),
@@ -75,16 +119,17 @@ def main(argv: list[str]) -> int:
     status = 0
     report = {"started": datetime.now(UTC).isoformat(), "repositories": {}}
     for entry in config["repositories"]:
-        repo = restic.Repository(url=entry["path"], password_file=entry["password_file"],
-                                 cache_dir=os.path.join(config["state_dir"], "cache"))
-        if not os.path.exists(os.path.join(entry["path"], "config")):
+        repo = repository(entry, config["state_dir"])
+        if not entry.get("url") and not os.path.exists(os.path.join(entry["path"], "config")):
             report["repositories"][entry["job"]] = {"status": "no repository yet"}
             continue
         try:
             outcome = apply(entry, repo)
-        except OSError as exc:
-            outcome = {"status": "failed", "error": str(exc)}
+        except Exception as exc:  # noqa: BLE001 - one repository's failure (a file, the gateway) never stops the others
+            outcome = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         report["repositories"][entry["job"]] = outcome
+        if outcome["status"] == "no repository yet":
+            continue
         if outcome["status"] != "ok":
             status = 1
             log(f"{entry['job']}: FAILED {outcome['error']}")

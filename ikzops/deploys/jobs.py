@@ -13,7 +13,8 @@ from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
-from ikzops.deploys.repository import secret_file
+from ikzops.deploys.repository import s3_key_files, secret_file
+from ikzops.model import buckets
 from ikzops.model.partnership import Job, Partnership
 from ikzops.model.units import format_duration
 from ikzops.operations.files import directory, put
@@ -45,6 +46,9 @@ def backup_jobs() -> None:
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
     secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)
+    for repo_host in sorted({d.host for job in jobs for d in layout.destinations(p, job) if d.s3}):
+        s3_key_files(f"gateway of {repo_host}", store, repo_host, buckets.client_user(p, host.name),
+                     layout.s3_client_keys(repo_host))
     directory(name="jobs directory", path=layout.JOB_CONFIG_DIR, mode="0700")
     units = []
     for job in jobs:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from io import StringIO
+from pathlib import PurePosixPath
 
 from pyinfra import host
 from pyinfra.api import deploy
@@ -25,9 +26,12 @@ from ikzops import layout, templates
 from ikzops.agent.restore_server import GODEBUG_TLS, SANDBOX
 from ikzops.deploys import daemons
 from ikzops.deploys.context import partnership
+from ikzops.model import buckets
+from ikzops.model.quotas import owners_on
 from ikzops.operations import repository
 from ikzops.operations.files import directory, put
 from ikzops.secrets import credentials, pki
+from ikzops.secrets import s3 as s3_keys
 from ikzops.secrets.store import SecretStore
 
 TLS_DIR = "/etc/restic-rest-server/tls"
@@ -39,6 +43,22 @@ QUOTA_SAMPLING = "5min"
 
 def secret_file(name: str, content: str, dest: str, user: str = "root", group: str = "root", mode: str = "0600"):
     return put(name=name, src=StringIO(content), dest=dest, user=user, group=group, mode=mode)
+
+
+def s3_key_files(label: str, store: SecretStore, repo_host: str, uid: str, files: tuple[str, str],
+                 user: str = "root") -> list:
+    """``uid``'s keys at ``repo_host``'s S3 gateway, one file each (made by ``ikzops deploy``
+    before pyinfra runs; a dry run before then shows the files as new)."""
+
+    found = s3_keys.keys(store, repo_host, uid)
+    if found is None:
+        if not host.data.get("ikz_dry", False):
+            s3_keys.needed(store, repo_host, uid)  # raises: what is missing, and what makes it
+        found = s3_keys.Keys("(made by this deploy)", "(made by this deploy)")
+    directory(name=f"S3 keys directory ({label})", path=str(PurePosixPath(files[0]).parent), user=user, group=user,
+              mode="0700")
+    return [secret_file(f"{label}: S3 access key id", found.access, files[0], user=user, group=user, mode="0400"),
+            secret_file(f"{label}: S3 secret key", found.secret, files[1], user=user, group=user, mode="0400")]
 
 
 @deploy("ikzops: repository volume")
@@ -53,6 +73,9 @@ def repository_volume() -> None:
         return
     p = partnership()
     spec = layout.volume(p, host.name)
+    if spec.s3 is not None:
+        host.noop(f"repositories are buckets at {spec.s3.endpoint}: no volume here (quotas: the gateway's)")
+        return
     apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
     repository.volume(name=f"repository volume {spec.path}", path=spec.path, reserved=sum(spec.reserve.values()),
                       user=USER, group=USER)
@@ -91,6 +114,9 @@ def rest_server() -> None:
     apt.packages(name="Install restic-rest-server, restic, python3", packages=["restic-rest-server", "restic", "python3"])
     systemd.service(name="Debian's single rest-server stopped and disabled (one per partner instead)",
                     service=layout.DEBIAN_REST_UNIT, running=False, enabled=False)
+    if spec.s3 is not None:
+        s3_owners(p, store)
+        return
     repository.relocated(name=f"repositories under {spec.path} in their owner's directory", path=spec.path,
                          places=layout.repository_places(p, host.name), user=USER, group=USER)
     directory(name="rest-server TLS directory", path=TLS_DIR, user="root", group=USER, mode="0750")
@@ -127,6 +153,19 @@ def rest_server() -> None:
             files.file(name=f"rest-server of {partner}: {path} removed", path=path, present=False)
 
 
+def s3_owners(p, store: SecretStore) -> None:
+    """On an S3 site's repository host: each owner's keys, for retention, verify and drills
+    as the owner of its buckets (the rest-server's account reads them; it runs no server)."""
+
+    apt.packages(name="Install python3-boto3 (retention reads when each snapshot arrived)", packages=["python3-boto3"])
+    for partner in owners_on(p, host.name):
+        s3_key_files(f"owner {partner}", store, host.name, buckets.partner_user(p, partner),
+                     layout.s3_owner_keys(partner), user=USER)
+    for partner in sorted(set(running_instances())):
+        systemd.service(name=f"rest-server of {partner} stopped and disabled (repositories are buckets now)",
+                        service=layout.rest_unit(partner), running=False, enabled=False)
+
+
 def running_instances() -> list[str]:
     """The partners whose rest-server is loaded on this host (running, or enabled: an enabled
     instance is loaded as a want of multi-user.target)."""
@@ -143,6 +182,7 @@ def retention() -> None:
         return
     p = partnership()
     store = SecretStore(p.name)
+    spec = layout.volume(p, host.name)
     directory(name="retention passwords directory", path=layout.RETENTION_DIR, user=USER, group=USER, mode="0700")
     config = layout.retention_config(p, host.name)
     for entry in config["repositories"]:
@@ -156,7 +196,8 @@ def retention() -> None:
             dest=f"{layout.CONFIG_DIR}/retention.json", mode="0644"),
         put(name="retention service", dest="/etc/systemd/system/ikzops-retention.service", mode="0644",
             src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
-                                             repositories=layout.volume(p, host.name).path))),
+                                             repositories=layout.volume(p, host.name).path,
+                                             gateway=spec.s3.endpoint if spec.s3 else ""))),
         put(name="retention timer", dest="/etc/systemd/system/ikzops-retention.timer", mode="0644",
             src=StringIO(templates.render("backup/ikzops-retention.timer.j2", schedule="*-*-* 03:30:00"))),
     ]

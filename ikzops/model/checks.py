@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from ikzops.model import access, networks, partners, quotas
+from ikzops.model import access, buckets, networks, partners, quotas
 from ikzops.model.partnership import LUN_IMAGE_DIR, Host, Job, Partner, Partnership
 from ikzops.model.problems import PathPart, Problem
 from ikzops.model.schedule import longest_gap
@@ -130,7 +130,7 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
         name=name, source=raw.file, sites=sites, hosts=hosts, jobs=checked_jobs, luns=luns, monitoring=monitoring,
         iqn_base=iqn_base, firewall=firewall, partners=known, costs=costs,
     )
-    for where, message in quotas.problems(partnership):
+    for where, message in (*quotas.problems(partnership), *buckets.problems(partnership)):
         out.add(where, message)
     for holder in access.untrusted(partnership):
         out.add(("ikz_jobs", holder.job), f"puts the repository key of {holder.owner} on {holder.host} "

@@ -41,8 +41,9 @@ IQN_BASE = "iqn.2026-11.org.ikzops"
 PARTNERSHIP_KEYS = ("ikz_partnership", "ikz_partners", "ikz_sites", "ikz_jobs", "ikz_luns", "ikz_monitoring",
                     "ikz_iqn_base", "ikz_firewall", "ikz_costs")
 HOST_KEYS = ("ikz_pools", "ikz_repository", "ikz_standby", "ikz_firewall_allow", "ikz_admin")
-#: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``)
-RUN_KEYS = ("ikz_allow_destroy",)
+#: set for one run by the CLI (``ikzops deploy --allow-destroy`` passes ``--data ikz_allow_destroy=true``,
+#: ``--dry`` passes ``--data ikz_dry=true``)
+RUN_KEYS = ("ikz_allow_destroy", "ikz_dry")
 ROLES = ("storage", "repository", "client", "monitor")
 
 
@@ -227,6 +228,36 @@ class LunSpec(Spec):
     initiator_addresses: list[Annotated[str, Field(min_length=1)]] = []
 
 
+class S3Spec(Spec):
+    """``ikz_repository.s3``: the site keeps its repositories as buckets of an S3 gateway
+    (Ceph's RGW) instead of on this host's disk. ikzops consumes the cluster, it does not
+    build it: it makes per partner an RGW user with its quota (the bucket owner), per job a
+    bucket with Object Lock, per client a user that may add data but not delete or overwrite
+    it (bucket policy; restic's lock files are the exception), through RGW's admin API with
+    the admin credentials in the secret store (``s3/<host>/admin.access`` and ``.secret``).
+    This host runs retention, verify and drills against the buckets, as the owners."""
+
+    #: the gateway, TLS only: ``https://NAME[:PORT]``; its certificate must be one of the
+    #: partnership's CA (as every server's is: clients trust that CA alone)
+    endpoint: Annotated[str, Field(pattern=r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$")]
+    #: every object written is locked this long (S3 Object Lock, the second guard beside
+    #: the bucket policy): not even the owner deletes it earlier
+    object_lock: Duration = "14d"
+    #: GOVERNANCE: an RGW admin may lift a lock; COMPLIANCE: nobody can
+    object_lock_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    region: Annotated[str, Field(min_length=1, max_length=40)] = "default"
+
+    @model_validator(mode="after")
+    def _whole_days(self) -> S3Spec:
+        if self.object_lock.total_seconds() % 86400:
+            raise ValueError("object_lock is counted in whole days (S3 Object Lock): write e.g. '14d'")
+        return self
+
+    @property
+    def lock_days(self) -> int:
+        return int(self.object_lock.total_seconds() // 86400)
+
+
 class RepositorySpec(Spec):
     path: AbsolutePath = "/srv/ikzops/repositories"
     size: Size | None = None
@@ -234,6 +265,9 @@ class RepositorySpec(Spec):
     #: operator is keyed by the site): its own rest-server refuses more (507); a partner
     #: without a reservation shares what nobody reserved
     reserve: dict[str, Size] = {}
+    #: the site's repositories are buckets on this S3 gateway (then ``path`` is unused and
+    #: each partner's quota is its RGW user quota)
+    s3: S3Spec | None = None
 
 
 class EmailReceiver(Spec):

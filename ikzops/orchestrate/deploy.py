@@ -12,6 +12,7 @@ from pathlib import Path
 from ikzops import execute
 from ikzops.errors import ConfigError
 from ikzops.firewall import nft
+from ikzops.gateway import provision
 from ikzops.model import loader
 from ikzops.model.partnership import Partnership
 from ikzops.runners import pyinfra
@@ -45,13 +46,17 @@ def deploy(
 ) -> DeployReport:
     p = loader.load(inventory)
     check_limit(p, limit)
-    command = pyinfra.command(inventory, deploy_files(only), limit=limit, dry=dry, allow_destroy=allow_destroy)
+    files = deploy_files(only)
+    # the S3 gateways' users and buckets first: pyinfra puts their keys on the hosts
+    gateways = provision.provision(p, dry=dry) if not only or "backup" in only else []
+    command = pyinfra.command(inventory, files, limit=limit, dry=dry, allow_destroy=allow_destroy)
     result = execute.run(command, check=False)
     try:
         payload = json.loads(result.stdout)
     except json.JSONDecodeError:
         raise pyinfra.failure(result.stderr, result.returncode) from None
     report = pyinfra.parse(payload, dry, result.stderr)
+    report.operations[:0] = gateways
     if dry and p.firewall_on:
         changing = {h for op in report.operations if op.name.endswith(nft.OPERATION) for h in op.changed}
         report.rulesets = {h: nft.ruleset(p, h) for h in sorted(changing)}

@@ -31,14 +31,16 @@ from ikzops.agent.policy import kept
 from ikzops.errors import ExitCode, IkzopsError, worst
 from ikzops.execute import Command, Result
 from ikzops.history import log
-from ikzops.model import loader
+from ikzops.model import buckets, loader
 from ikzops.model.partnership import Job, Partnership
+from ikzops.model.quotas import quotas
 from ikzops.model.schedule import runs_per_day
 from ikzops.model.schema import Retention
 from ikzops.model.units import format_duration, format_seconds, format_size
 from ikzops.monitoring import textfile
 from ikzops.monitoring.metrics import QUOTA_CRITICAL, flooded, render_usage, render_verify
 from ikzops.runners import restic as runner
+from ikzops.runners import rgw
 from ikzops.runners.ssh import Connections, write_file
 
 JSON_VERSION = 1
@@ -70,6 +72,8 @@ class ScrubResult:
     last_complete_pass: str | None = None
     seconds: float = 0.0
     error: str | None = None
+    #: why no pack was hashed (a bucket: its packs are not files on the repository host)
+    skipped: str | None = None
 
 
 @dataclass
@@ -152,6 +156,9 @@ def check_repository(connections: Connections, job: Job, destination: layout.Des
 def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
            full: bool, now: datetime) -> None:
     repo = layout.local_repository(job, destination)
+    if destination.s3:
+        _check_bucket(machine, status, repo, job, destination, subsets=subsets, full=full, now=now)
+        return
     path, state_file = shlex.quote(destination.path), f"{layout.VERIFY_STATE}/{job.name}.json"
     # one round trip: is there a repository, has it locks, and the check cursor
     looked = execute.run_remote_shell(
@@ -179,6 +186,31 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         _freshness(status, snapshots, job)
         _scrub(machine, status, repo, job, destination, snapshots, hashed.result())
     _size(machine, status, destination, state)
+    state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
+    write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
+
+
+def _check_bucket(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination, *,
+                  subsets: int, full: bool, now: datetime) -> None:
+    """A repository in a bucket, from its repository host as the bucket's owner: the same
+    check and freshness; no pack hashing there (the packs are the gateway's objects, not
+    files: ``restic check --read-data-subset`` reads them); the size as the gateway counts it."""
+
+    state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
+    cursor = execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor")
+    state = json.loads(cursor.stdout.strip() or "{}")
+    unlocked = runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
+    if unlocked.returncode == 10:
+        status.finding(f"no repository in {destination.url} (has the job ever run?)")
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        listed = pool.submit(runner.list_snapshots, machine, repo, job.name, as_user=layout.REST_SERVER_USER,
+                             now=now, lock=False)
+        integrity = pool.submit(_integrity, machine, status, repo, destination, state, subsets=subsets, full=full)
+        snapshots = listed.result()
+        integrity.result()
+    _freshness(status, snapshots, job)
+    status.scrub.skipped = "a bucket: its packs are read by restic check's subsets"
     state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
 
@@ -238,7 +270,7 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
     if locked:
         status.check.error = restic.error_text(checked.stderr)
         status.finding("not checked: the repository stayed locked by a running backup, check or drill "
-                       f"(on {destination.host}: `restic -r {destination.path} list locks`)")
+                       f"(on {destination.host}: `restic -r {destination.path or destination.url} list locks`)")
     elif checked.returncode == 0:
         status.check.ok = True
         state["last_check"] = {"ok": True, "subset": status.check.subset, "when": _now()}
@@ -372,6 +404,7 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
             statuses = list(pool.map(lambda t: check_repository(connections, t[0], t[1], subsets=subsets, full=full,
                                                                 now=started), tasks))
+        _bucket_sizes(p, tasks, statuses)
         for job in selected:
             compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
         quotas = judge_quotas(p, statuses)
@@ -380,6 +413,18 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
         publish_metrics(p, report, connections)
     log.append(p.name, "verify", history_record(report))
     return report
+
+
+def _bucket_sizes(p: Partnership, tasks: list, statuses: list[RepoStatus]) -> None:
+    """Each checked bucket's size as its gateway counts it (what its owner's quota counts)."""
+
+    for (job, destination), status in zip(tasks, statuses, strict=True):
+        if not destination.s3 or status.status == "unreachable":
+            continue
+        try:
+            status.size_bytes = rgw.gateway(p, destination.host).bucket_bytes(buckets.bucket(p, job))
+        except IkzopsError as exc:
+            status.finding(f"size not measured: {exc.message}")
 
 
 def judge_quotas(p: Partnership, statuses: list[RepoStatus]) -> list[dict]:
@@ -392,17 +437,17 @@ def judge_quotas(p: Partnership, statuses: list[RepoStatus]) -> list[dict]:
     rows = []
     for host in p.hosts_with("repository"):
         landing = p.jobs_landing_on(host.name)
-        for instance in layout.rest_instances(p, host.name):
-            mine = [measured.get((host.name, job.name)) for job in landing if job.owner == instance.partner]
-            if instance.max_size is None or any(s is None or s.size_bytes is None for s in mine):
+        for partner, quota in quotas(p, host.name).items():
+            mine = [measured.get((host.name, job.name)) for job in landing if job.owner == partner]
+            if quota is None or any(s is None or s.size_bytes is None for s in mine):
                 continue
             used = sum(s.size_bytes for s in mine)
-            rows.append({"host": host.name, "site": host.site, "partner": instance.partner, "used_bytes": used,
-                         "quota_bytes": instance.max_size, "used_share": round(used / instance.max_size, 4)})
-            if used >= QUOTA_CRITICAL * instance.max_size:
+            rows.append({"host": host.name, "site": host.site, "partner": partner, "used_bytes": used,
+                         "quota_bytes": quota, "used_share": round(used / quota, 4)})
+            if used >= QUOTA_CRITICAL * quota:
                 for status in mine:
-                    status.finding(f"partner {instance.partner} uses {used / instance.max_size:.0%} of its quota on "
-                                   f"{host.name} ({format_size(used)} of {format_size(instance.max_size)}): its next "
+                    status.finding(f"partner {partner} uses {used / quota:.0%} of its quota on "
+                                   f"{host.name} ({format_size(used)} of {format_size(quota)}): its next "
                                    "backups there will be refused (quota exceeded); raise ikz_repository.reserve")
     return rows
 

@@ -27,6 +27,7 @@ MINIMAL: dict[type[schema.Spec], dict] = {
     schema.LunSpec: {"partner": "city", "host": "san", "pool": "san", "size": "1G",
                      "initiators": ["iqn.2026-11.test.lab:app"]},
     schema.RepositorySpec: {},
+    schema.S3Spec: {"endpoint": "https://rgw.example.org:7480"},
     schema.EmailReceiver: {"to": ["oncall@example.org"], "smarthost": "mail.example.org:25", "from": "ikzops@example.org"},
     schema.Receivers: {},
     schema.MonitoringSpec: {},
