@@ -5,9 +5,11 @@ network, 172.30.78.0/24). Four partners on three sites: the city and the distric
 run a data centre, the state runs the shared one (site ``shared``), and a small town
 without a data centre is its tenant: the town's client stands in the shared data centre
 and its administrators are the town's (``ikz_admin``), its backups are the town's
-(``owner``), and its reservation on the shared repository host is enforced by a
-rest-server of its own; at the city it reserves nothing and shares what the city left
-unreserved. Partners and trust are in group_data/shared_dc.py.
+(``owner``). The shared data centre keeps its repositories as buckets on Ceph's S3
+gateway (RGW), each partner's reservation there enforced as its RGW user's quota; at the
+city, which runs rest-servers, the town reserves nothing and shares what the city left
+unreserved, enforced by a rest-server of its own. Partners and trust are in
+group_data/shared_dc.py.
 """
 
 city = [
@@ -25,12 +27,14 @@ district = [
     }),
 ]
 
-# the state's shared data centre
+# the state's shared data centre: its repositories are buckets of its Ceph cluster's S3
+# gateway (in the lab a single-node Ceph on state-repo itself, which `lab up` starts);
+# each partner's reservation is its RGW user's quota there
 shared = [
     ("state-repo", {
         "ssh_hostname": "172.30.78.31",
-        "ikz_repository": {"path": "/srv/ikzops/repositories", "size": "6G",
-                           "reserve": {"city": "2G", "district": "2G", "town": "1G"}},
+        "ikz_repository": {"size": "6G", "reserve": {"city": "2G", "district": "2G", "town": "1G"},
+                           "s3": {"endpoint": "https://172.30.78.31:7480", "object_lock": "1d"}},
     }),
     # the town's server, a tenant in the shared data centre, run by the town's own staff
     ("town-app", {"ssh_hostname": "172.30.78.32", "ikz_admin": "town"}),

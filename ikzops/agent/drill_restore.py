@@ -5,6 +5,9 @@ Settings as one JSON line on stdin::
     {"repository": "/srv/.../client/job", "password_file": ..., "user": "restic-rest-server",
      "snapshot": ID, "target": SCRATCH/restore, "manifest": "/var/lib/ikzops/manifests/job.tsv"}
 
+and, for a repository in a bucket, its URL as ``repository`` and ``cacert``, ``s3_key_file``,
+``s3_secret_file`` (the owner's keys, read here as root).
+
 ``restic restore`` of the whole snapshot into ``target``, run as ``user`` (the repository's
 owner, so that its lock is the rest-server's like every other access), with every file
 hashed on every core as soon as restic reports it complete, while the rest is still
@@ -30,7 +33,8 @@ from .restore_tree import HASHERS, HASHES, Fetch, Interrupted, _interrupted, sta
 
 
 def drill(settings: dict, active: list) -> dict:
-    env = restic.environment(RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"])
+    env = restic.environment(RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"],
+                             **restic.access_environment(settings))
     target, manifest = settings["target"], settings["manifest"]
     timings = {}
     with ThreadPoolExecutor(max_workers=HASHERS) as pool:

@@ -203,6 +203,20 @@ def environment(**values: str) -> dict[str, str]:
     return env
 
 
+def access_environment(settings: dict) -> dict[str, str]:
+    """How to open a repository named in a settings dict (``cacert``, and for a bucket the
+    files of ``s3_key_file`` / ``s3_secret_file``), as environment variables for restic."""
+
+    values = {}
+    if settings.get("cacert"):
+        values["RESTIC_CACERT"] = settings["cacert"]
+    for name, key in (("AWS_ACCESS_KEY_ID", "s3_key_file"), ("AWS_SECRET_ACCESS_KEY", "s3_secret_file")):
+        if settings.get(key):
+            with open(settings[key], encoding="utf-8") as handle:
+                values[name] = handle.read().strip()
+    return values
+
+
 def restore_from_environment(snapshot: str, target: str, includes: list[str]) -> tuple[str, ...]:
     """``restic restore`` of ``includes`` of ``snapshot`` below ``target``, for a repository and
     secrets its caller puts into the environment. Progress and every completed file come as

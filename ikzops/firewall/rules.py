@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ikzops import layout
 from ikzops.agent.restore_server import PORTS as RESTORE_PORTS
 from ikzops.model import networks
+from ikzops.model.buckets import endpoint_address, s3_of
 from ikzops.model.partnership import Partnership
 
 
@@ -72,6 +73,24 @@ def ssh(p: Partnership, host_name: str) -> Rule:
     return Rule("ssh", str(p.hosts[host_name].port), collapse(p.firewall.control), whom="the control hosts")
 
 
+def _gateway(p: Partnership, host_name: str, control: list[str]) -> list[Rule]:
+    """An S3 gateway on this very host (``ikz_repository.s3.endpoint`` names it): its port, for
+    the clients whose jobs land there and their standbys, this host (retention, verify,
+    drills as the owners) and control (provisioning). A gateway elsewhere is its own."""
+
+    spec = s3_of(p.hosts[host_name])
+    if spec is None:
+        return []
+    name, port = endpoint_address(spec)
+    if name not in layout.server_names(p.hosts[host_name]):
+        return []
+    clients = {job.client for job in p.jobs_landing_on(host_name)}
+    clients |= {p.hosts[c].standby for c in clients if p.hosts[c].standby}
+    return [Rule("S3 gateway", str(port), collapse([*_addresses(p, sorted(clients | {host_name})), *control]),
+                 whom=f"clients of the jobs landing here and their standbys ({', '.join(sorted(clients))}), "
+                      "this host (retention, verify, drills), control")]
+
+
 def rules(p: Partnership, host_name: str) -> list[Rule]:
     """Everything ``host_name`` accepts, in the order of the ruleset."""
 
@@ -88,6 +107,7 @@ def rules(p: Partnership, host_name: str) -> list[Rule]:
                               collapse([*_addresses(p, sorted(clients)), *monitors, *control]),
                               whom=f"clients of {instance.partner}'s jobs landing here and their standbys "
                                    f"({', '.join(sorted(clients))}), monitors ({monitor_names}), control"))
+        found += _gateway(p, host_name, control)
         found.append(Rule("restore servers", _port_range(RESTORE_PORTS), collapse([*_addresses(p, p.hosts), *control]),
                           whom="every host of the partnership (any can be a restore's target), control"))
     found.append(Rule("node_exporter", str(layout.NODE_EXPORTER_PORT), collapse([*monitors, *control]),

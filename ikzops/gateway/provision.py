@@ -111,6 +111,7 @@ class _Provisioner:
             raise rgw.s3_error(exc, self.spec.endpoint, f"set up bucket {name}") from None
 
     def _bucket_as_owner(self, client, job, name: str) -> None:
+        owner_uid = buckets.partner_user(self.p, job.owner)
         try:
             client.head_bucket(Bucket=name)
             exists = True
@@ -125,7 +126,7 @@ class _Provisioner:
             if self.dry:
                 return
         lock, policy, lifecycle = (buckets.lock_configuration(self.spec),
-                                   buckets.policy(name, buckets.client_user(self.p, job.client)),
+                                   buckets.policy(name, buckets.client_user(self.p, job.client), owner_uid),
                                    buckets.lifecycle(self.spec))
         current = client.get_object_lock_configuration(Bucket=name).get("ObjectLockConfiguration", {})
         self._apply(current == lock, f"bucket {name}: Object Lock {self.spec.object_lock_mode} "

@@ -1,7 +1,9 @@
-"""The lab's two images, built from Debian's archive and cached by their recipe.
+"""The lab's images, built from Debian's archive and cached by their recipe.
 
 * base: ``mmdebstrap --variant=minbase trixie - | docker import``
 * target: FROM base, with systemd, sshd and every package the roles need
+* gateway: FROM target, with Debian's Ceph (mon, mgr, osd, radosgw): for the hosts that
+  stand in for an S3 gateway a repository names (``ikz_repository.s3.endpoint``)
 
 Each tag is a hash of its recipe, so an image is rebuilt only when the recipe changes.
 """
@@ -37,6 +39,11 @@ DISABLED_UNITS = (
     "postgresql.service", "tgt.service",
 )
 TARGET_FILES = ("ikzops-lab-hostkeys.service", "sshd-lab.conf")
+#: Ceph 18.2 (reef) from Debian; python3-boto3 for retention on an S3 site's repository host
+GATEWAY_PACKAGES = ("ceph-mon", "ceph-mgr", "ceph-osd", "radosgw", "ceph-common", "python3-boto3")
+GATEWAY_FILES = ("ceph-bootstrap.sh",)
+#: where the gateway image keeps the lab's Ceph bootstrap
+CEPH_BOOTSTRAP = "/usr/local/sbin/ikzops-lab-ceph-bootstrap"
 
 
 def _digest(*parts: str) -> str:
@@ -92,5 +99,27 @@ def build_target(recipe: Recipe, base_tag: str) -> None:
             shutil.copy(templates.path(f"lab/{name}"), Path(context, name))
         execute.run(
             docker.docker("build", "--quiet", "--tag", recipe.tag, context, purpose="build the lab target image"),
+            timeout=1800,
+        )
+
+
+def gateway_dockerfile(target_tag: str) -> str:
+    return templates.render("lab/Dockerfile.gateway.j2", target_image=target_tag, packages=GATEWAY_PACKAGES,
+                            bootstrap=CEPH_BOOTSTRAP)
+
+
+def gateway_recipe(target_tag: str) -> Recipe:
+    files = [templates.path(f"lab/{name}").read_text() for name in GATEWAY_FILES]
+    return Recipe(f"ikzops-lab/gateway:{_digest(gateway_dockerfile(target_tag), *files)}",
+                  "lab S3 gateway (Debian's Ceph with radosgw)")
+
+
+def build_gateway(recipe: Recipe, target_tag: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="ikzops-lab-image-") as context:
+        Path(context, "Dockerfile").write_text(gateway_dockerfile(target_tag))
+        for name in GATEWAY_FILES:
+            shutil.copy(templates.path(f"lab/{name}"), Path(context, name))
+        execute.run(
+            docker.docker("build", "--quiet", "--tag", recipe.tag, context, purpose="build the lab gateway image"),
             timeout=1800,
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ikzops import execute
 from ikzops.errors import ConfigError, UnreachableError
-from ikzops.lab import daemon, docker, images
+from ikzops.lab import daemon, docker, gateway, images
 from ikzops.lab.ssh import Readiness, wait_all, write_known_hosts
 from ikzops.lab.state import LabState
 from ikzops.lab.topology import LAB_LABEL, LabHost, Topology, topology
@@ -44,13 +44,29 @@ def up(progress: Progress, inventory: str | Path = DEFAULT_INVENTORY, timeout: f
     _host_packages(progress)
     _docker_daemon(progress, state)
     image = _images(progress)
+    host_images = {h.name: _gateway_image(progress, image) if h.gateway else image for h in topo.hosts}
     with progress.step(f"network {topo.network} ({topo.subnet})") as step:
         step.done(*_ensure_network(topo))
     with progress.step(f"containers ({len(topo.hosts)})") as step:
-        step.done("ready", _ensure_containers(topo, image, state.lab_id()))
+        step.done("ready", _ensure_containers(topo, host_images, state.lab_id()))
     _ssh_access(progress, state, topo, timeout)
     readiness = _wait_ready(progress, state, topo, timeout)
+    for host in (h for h in topo.hosts if h.gateway):
+        with progress.step(f"S3 gateway on {host.name} (Ceph, radosgw)") as step:
+            progress.wait("bootstrapping Ceph: mon, mgr, one OSD, radosgw")
+            step.done("answering", gateway.bring_up(loader.load(inventory), host, timeout))
     return UpResult(topo, readiness, time.monotonic() - started)
+
+
+def _gateway_image(progress: Progress, target_tag: str) -> str:
+    recipe = images.gateway_recipe(target_tag)
+    if docker.image_exists(recipe.tag):
+        return recipe.tag
+    with progress.step(f"gateway image ({recipe.description})") as step:
+        progress.wait("installing Debian's Ceph: mon, mgr, osd, radosgw ...")
+        images.build_gateway(recipe, target_tag)
+        step.done("built", recipe.tag)
+    return recipe.tag
 
 
 def _host_packages(progress: Progress) -> None:
@@ -155,12 +171,13 @@ def _check_subnet_free(topo: Topology) -> None:
                 )
 
 
-def _ensure_containers(topo: Topology, image: str, lab_id: str) -> str:
+def _ensure_containers(topo: Topology, host_images: dict[str, str], lab_id: str) -> str:
     """Keep what matches; recreate containers of another image, address, state folder or run arguments."""
 
     existing = docker.inspect_containers([h.container for h in topo.hosts])
     counts = {"created": 0, "kept": 0, "started": 0, "recreated": 0}
     for host in topo.hosts:
+        image = host_images[host.name]
         info = existing.get(host.container)
         if info and (info.image_label != image or info.address not in ("", host.address) or info.lab_id != lab_id
                      or info.args_label != docker.ARGS_LABEL):

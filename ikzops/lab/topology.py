@@ -9,7 +9,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ikzops import layout
 from ikzops.errors import ConfigError
+from ikzops.model.buckets import endpoint_address, s3_of
 from ikzops.model.partnership import Partnership
 from ikzops.model.schema import ROLES
 
@@ -24,6 +26,8 @@ class LabHost:
     site: str
     roles: tuple[str, ...]
     container: str
+    #: it stands in for the S3 gateway a repository host names (the lab runs Ceph there)
+    gateway: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ def topology(p: Partnership) -> Topology:
     for host in p.hosts.values():
         if ipaddress.IPv4Address(host.address) in reserved:
             raise ConfigError(f"lab host {host.name}: {host.address} is reserved (network, gateway or broadcast)")
+    endpoints = {endpoint_address(spec)[0] for h in p.hosts.values() if (spec := s3_of(h)) is not None}
     hosts = tuple(
         LabHost(
             name=h.name,
@@ -77,6 +82,7 @@ def topology(p: Partnership) -> Topology:
             site=h.site,
             roles=tuple(r for r in ROLES if h.has(r)),
             container=f"ikzops-{p.name}-{h.name}",
+            gateway=bool(endpoints & set(layout.server_names(h))),
         )
         for h in p.hosts.values()
     )

@@ -63,14 +63,17 @@ def problems(p: Partnership) -> Iterator[tuple[tuple, str]]:
 LOCKS_PREFIX = "locks/"
 
 
-def policy(name: str, client_uid: str) -> dict:
+def policy(name: str, client_uid: str, owner_uid: str) -> dict:
     """The bucket policy of a job's bucket: its client may add objects and read them, and
-    delete only its own lock files; the owner (not named: it owns the bucket) does the rest.
+    delete only its own lock files; the owner may do everything with every object (S3 makes
+    the client that wrote an object its owner, so the bucket's owner is granted it here).
     Overwriting is no threat restic does not already see (objects are named by their hash),
     and Object Lock keeps every earlier version."""
 
     client = {"AWS": [f"arn:aws:iam:::user/{client_uid}"]}
     return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "OwnerKeepsEverything", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam:::user/{owner_uid}"]},
+         "Action": ["s3:*"], "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]},
         {"Sid": "ClientAddsAndReads", "Effect": "Allow", "Principal": client,
          "Action": ["s3:PutObject", "s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
          "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]},
@@ -87,6 +90,7 @@ def lock_configuration(spec: S3Spec) -> dict:
 def lifecycle(spec: S3Spec) -> dict:
     """What retention forgot is kept as an earlier version until its lock ends, then expires."""
 
-    return {"Rules": [{"ID": "ikzops-forgotten-versions", "Status": "Enabled", "Filter": {"Prefix": ""},
+    # the rule for every object written as RGW answers it (``Prefix`` beside, not in, a ``Filter``)
+    return {"Rules": [{"ID": "ikzops-forgotten-versions", "Status": "Enabled", "Prefix": "",
                        "NoncurrentVersionExpiration": {"NoncurrentDays": spec.lock_days + 1},
                        "Expiration": {"ExpiredObjectDeleteMarker": True}}]}

@@ -174,7 +174,8 @@ def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: J
     clock = time.monotonic()
     progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}, hashing every file")
     settings = {"repository": repo.url, "password_file": repo.password_file, "user": layout.REST_SERVER_USER,
-                "snapshot": result.snapshot, "target": target, "manifest": layout.manifest_path(job.name)}
+                "snapshot": result.snapshot, "target": target, "manifest": layout.manifest_path(job.name),
+                "cacert": repo.cacert, "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
     done = execute.run_remote(machine, Command(layout.agent_argv("drill_restore"), stdin=json.dumps(settings) + "\n",
                                                purpose="restore and compare with the manifest"),
                               check=False, timeout=max(3600, 4 * result.rto_seconds))

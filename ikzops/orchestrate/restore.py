@@ -385,6 +385,10 @@ class Session:
         data is relayed instead (:meth:`_transfer`)."""
 
         result, clock = self.result, time.monotonic()
+        if self.destination.s3:  # no repository host serves a bucket; the target holds no owner's keys
+            result.warnings.append(f"relayed through the control host: {self.destination.site} keeps the repository in "
+                                   "a bucket of its S3 gateway, which no restore server serves")
+            return None
         with restore_server.serving(self.repo_host, self.destination.path, result.id) as served:
             if served.error:
                 result.warnings.append(f"relayed through the control host: {self.destination.host} could not serve the "
