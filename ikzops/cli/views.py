@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from rich.table import Table
 
 from ikzops import layout
-from ikzops.model import access
+from ikzops.model import access, buckets
 from ikzops.model.partnership import Partnership
+from ikzops.model.quotas import quotas
 from ikzops.model.schema import ROLES
 from ikzops.model.units import format_duration, format_size
 
@@ -27,6 +28,8 @@ def partnership_overview(p: Partnership, full: bool = False) -> Iterator[Table]:
                for instance in layout.rest_instances(p, host.name)]
     if full or len(servers) <= DETAIL_ROWS:
         yield quotas_table(servers)
+    if any(buckets.s3_of(host) for host in p.hosts_with("repository")):
+        yield gateways_table(p)
 
     if p.luns:
         luns = Table(title="Shared SAN: LUNs per partner", title_justify="left")
@@ -69,6 +72,24 @@ def quotas_table(servers: list[tuple[str, layout.RestInstance]]) -> Table:
     for host, instance in servers:
         quota = format_size(instance.max_size) if instance.max_size else "[yellow]none[/] (the filesystem)"
         table.add_row(host, instance.partner, str(instance.port), quota, ", ".join(instance.clients))
+    return table
+
+
+def gateways_table(p: Partnership) -> Table:
+    """Each partner's user on each S3 gateway: its quota, its buckets (one per job)."""
+
+    table = Table(title="S3 gateways: one user per partner owns its buckets, its quota enforced", title_justify="left")
+    for column in ("host", "gateway", "partner", "user", "quota", "buckets"):
+        table.add_column(column)
+    for host in p.hosts_with("repository"):
+        spec = buckets.s3_of(host)
+        if spec is None:
+            continue
+        landing = p.jobs_landing_on(host.name)
+        for partner, quota in quotas(p, host.name).items():
+            table.add_row(host.name, spec.endpoint, partner, buckets.partner_user(p, partner),
+                          format_size(quota) if quota else "[yellow]none[/]",
+                          ", ".join(buckets.bucket(p, job) for job in landing if job.owner == partner))
     return table
 
 
