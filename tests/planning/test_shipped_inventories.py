@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,10 @@ from pathlib import Path
 import pytest
 
 from ikzops import layout
+from ikzops.model import buckets
 from ikzops.model.loader import load
+from ikzops.secrets import s3 as s3_keys
+from ikzops.secrets.store import SecretStore
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = sorted(p.name for p in (ROOT / "inventories").glob("*.py"))
@@ -27,6 +31,7 @@ PARTS = ("deploy/storage.py", "deploy/backup.py", "deploy/monitoring.py", "deplo
 
 def plan(tmp_path: Path, inventory: str, *deploy_files: str) -> dict:
     out = tmp_path / "plan.json"
+    gateway_keys(load(ROOT / "inventories" / inventory), tmp_path / "secrets")
     done = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("fake_deploy.py")), str(out), f"inventories/{inventory}",
          *deploy_files],
@@ -35,6 +40,19 @@ def plan(tmp_path: Path, inventory: str, *deploy_files: str) -> dict:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(out.read_text())
+
+
+def gateway_keys(p, root: Path) -> None:
+    """The S3 users' keys ``ikzops deploy`` gets from each gateway before pyinfra runs (here: made up)."""
+
+    store = SecretStore(p.name, root=root)
+    for host in p.hosts_with("repository"):
+        if buckets.s3_of(host) is None:
+            continue
+        jobs = p.jobs_landing_on(host.name)
+        uids = {buckets.partner_user(p, job.owner) for job in jobs} | {buckets.client_user(p, job.client) for job in jobs}
+        for uid in sorted(uids):
+            s3_keys.save(store, host.name, uid, s3_keys.Keys(f"KEY{secrets.token_hex(8)}", secrets.token_urlsafe(30)))
 
 
 def secrets_of(tmp_path: Path) -> list[str]:
@@ -130,7 +148,8 @@ def test_a_deploy_creates_no_secret_the_catalog_does_not(planned, tmp_path):
     catalog.materialize(p, store)
     listed = {str(f.relative_to(store.root)) for f in store.root.rglob("*") if f.is_file()}
     made = {str(f.relative_to(folder / "secrets" / p.name)) for f in (folder / "secrets" / p.name).rglob("*") if f.is_file()}
-    assert made == listed
+    # S3 keys are made by the gateways before pyinfra runs (ikzops deploy), not by the deploys
+    assert {m for m in made if not m.startswith("s3/")} == listed
 
 
 def test_every_repository_host_gets_the_store_sealed_to_the_recovery_key(tmp_path):
