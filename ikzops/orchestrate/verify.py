@@ -42,6 +42,8 @@ from ikzops.monitoring.metrics import QUOTA_CRITICAL, flooded, render_usage, ren
 from ikzops.runners import restic as runner
 from ikzops.runners import rgw
 from ikzops.runners.ssh import Connections, write_file
+from ikzops.secrets import s3 as s3_keys
+from ikzops.secrets.store import SecretStore
 
 JSON_VERSION = 1
 STATUS_CODES = {"ok": ExitCode.OK, "finding": ExitCode.FINDING, "unreachable": ExitCode.UNREACHABLE}
@@ -404,7 +406,7 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
             statuses = list(pool.map(lambda t: check_repository(connections, t[0], t[1], subsets=subsets, full=full,
                                                                 now=started), tasks))
-        _bucket_sizes(p, tasks, statuses)
+        _bucket_checks(p, tasks, statuses)
         for job in selected:
             compare_replicas([s for s in statuses if s.job == job.name], job.spec.retention)
         quotas = judge_quotas(p, statuses)
@@ -415,16 +417,30 @@ def verify(inventory: str, *, jobs: tuple[str, ...] = (), sites: tuple[str, ...]
     return report
 
 
-def _bucket_sizes(p: Partnership, tasks: list, statuses: list[RepoStatus]) -> None:
-    """Each checked bucket's size as its gateway counts it (what its owner's quota counts)."""
+def _bucket_checks(p: Partnership, tasks: list, statuses: list[RepoStatus]) -> None:
+    """What only the gateway knows of each checked bucket: its size as it counts it (what its
+    owner's quota counts), and every object written over an earlier version."""
 
+    store = SecretStore(p.name)
     for (job, destination), status in zip(tasks, statuses, strict=True):
         if not destination.s3 or status.status == "unreachable":
             continue
+        name = buckets.bucket(p, job)
         try:
-            status.size_bytes = rgw.gateway(p, destination.host).bucket_bytes(buckets.bucket(p, job))
+            gateway = rgw.gateway(p, destination.host)
+            status.size_bytes = gateway.bucket_bytes(name)
+            owner = s3_keys.needed(store, destination.host, buckets.partner_user(p, job.owner))
+            found = rgw.overwritten(gateway.s3(owner), name, skip=buckets.LOCKS_PREFIX)
         except IkzopsError as exc:
-            status.finding(f"size not measured: {exc.message}")
+            status.finding(f"the gateway could not be asked: {exc.message}")
+            continue
+        except rgw.S3_ERRORS as exc:
+            status.finding(f"the gateway could not be asked: {rgw.s3_error(exc, destination.url, 'list versions')}")
+            continue
+        for item in found:
+            status.finding(f"object {item['key']} of bucket {name} was written over ({item['versions']} versions, the "
+                           f"newest {item['latest']}): restic never writes a file twice, so a client or an "
+                           "intruder did; the earlier version is kept (Object Lock): restore it as the owner")
 
 
 def judge_quotas(p: Partnership, statuses: list[RepoStatus]) -> list[dict]:

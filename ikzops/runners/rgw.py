@@ -97,6 +97,21 @@ class Gateway:
         )
 
 
+def overwritten(client, name: str, skip: str) -> list[dict]:
+    """The objects of bucket ``name`` (outside ``skip``) stored more than once: written again
+    over an earlier version (which versioning and Object Lock keep). restic names every file
+    by its content's hash and never writes one twice, so each is an overwrite to look at."""
+
+    versions: dict[str, list[dict]] = {}
+    for page in client.get_paginator("list_object_versions").paginate(Bucket=name):
+        for version in page.get("Versions", []):
+            if not version["Key"].startswith(skip):
+                versions.setdefault(version["Key"], []).append(version)
+    return [{"key": key, "versions": len(found),
+             "latest": max(v["LastModified"] for v in found).isoformat(timespec="seconds")}
+            for key, found in sorted(versions.items()) if len(found) > 1]
+
+
 def gateway(p: Partnership, repo_host: str) -> Gateway:
     """The S3 gateway of ``repo_host``'s site, as ikzops' admin user there (a ConfigError
     naming the files when its credentials are not in the secret store)."""

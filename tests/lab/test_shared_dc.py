@@ -204,3 +204,21 @@ def test_verify_measures_a_bucket_as_the_gateway_counts_it_and_a_drill_restores_
     assert rows and all(row["size_bytes"] > 0 and row["scrub"]["skipped"] for row in rows)
     drill = ikzops("drill", "--job", "town-files", "--from", "shared", "--json")
     assert drill.exit_code == ExitCode.OK, drill.output
+
+
+def test_a_pack_a_client_writes_over_is_a_finding_and_its_earlier_version_is_kept(many):
+    name = "shared-dc-town-files"
+    client = as_user(many, buckets.client_user(many, "town-app"))
+    owner = as_user(many, buckets.partner_user(many, "town"))
+    pack = client.list_objects_v2(Bucket=name, Prefix="data/")["Contents"][0]["Key"]
+    original = owner.get_object(Bucket=name, Key=pack)["Body"].read()
+    forged = client.put_object(Bucket=name, Key=pack, Body=b"not what restic wrote")
+    try:
+        result = ikzops("verify", "--site", "shared", "--job", "town-files", "--json")
+        assert result.exit_code == ExitCode.FINDING, result.output
+        findings = " ".join(json.loads(result.output)["repositories"][0]["findings"])
+        assert f"object {pack} of bucket {name} was written over" in findings
+    finally:  # the owner drops the forged version (GOVERNANCE lets it); the original is current again
+        owner.delete_object(Bucket=name, Key=pack, VersionId=forged["VersionId"], BypassGovernanceRetention=True)
+    assert owner.get_object(Bucket=name, Key=pack)["Body"].read() == original
+    assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
