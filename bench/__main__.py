@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bench import backup, control_plane, deploy, drill, lun_backup, recover, restore, scrub, verify, verify_scale
+from bench import backup, control_plane, deploy, drill, lun_backup, recover, restore, s3, scrub, verify, verify_scale
 from bench.common import results_dir
 from ikzops.model.units import format_size
 
@@ -27,6 +27,7 @@ BENCHMARKS = {
     "verify_scale": (verify_scale.main, []),
     "scrub": (scrub.main, ["--size"]),
     "control_plane": (control_plane.main, []),
+    "s3": (s3.main, []),
 }
 
 
@@ -62,6 +63,10 @@ def goals(r: dict[str, dict]) -> str:
                   f"{scale['ratio_8']:.2f} → {scale['ratio_32']:.2f})")
     rows += _goal("scrub", r["scrub"]["ratio"] <= 1.1,
                   f"pack hashing ≤ 1.1× bare hashlib over the same files: {r['scrub']['ratio']:.2f}×")
+    s3 = r["s3"]
+    rows += _goal("S3", s3["restore_ratio"] <= 1.2,
+                  f"restore from ikzops' S3 buckets ≤ 1.2× from its REST servers ({_size(s3)}): "
+                  f"{s3['restore_ratio']:.2f}× (backup {s3['backup_ratio']:.2f}×)")
     plane = r["control_plane"]
     rows += _goal("control plane", plane["check_s"] < 2 and plane["peak_rss_mib"] < 300,
                   f"`inventory check` of {plane['hosts']} hosts, {plane['jobs']} jobs, {plane.get('partners', '?')} "

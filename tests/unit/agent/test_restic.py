@@ -72,3 +72,21 @@ def test_a_restore_include_matches_only_that_path_even_with_glob_characters():
     argv = restic.restore_from_environment("abc", "/stage", ["/srv/data/report [draft]*.odt"])
     assert argv[argv.index("--include") + 1] == "/srv/data/report \\[draft\\]\\*.odt"
     assert "--no-cache" in argv and "--verbose=2" in argv
+
+
+def test_an_s3_repository_takes_its_keys_from_files_never_from_argv():
+    repo = restic.Repository(url="s3:https://rgw:7480/lab-job", password_file="/p", cacert="/ca",
+                             s3_key_file="/k/id", s3_secret_file="/k/secret")
+    invocation = restic.snapshots(repo, tags=["ikz-job=job"])
+    assert invocation.env_from_files["AWS_ACCESS_KEY_ID"] == "/k/id"
+    assert invocation.env_from_files["AWS_SECRET_ACCESS_KEY"] == "/k/secret"
+    assert "RESTIC_REST_USERNAME" not in invocation.env and not any("/k/" in a for a in invocation.argv)
+
+
+def test_the_gateways_quota_refusal_reads_as_quota_exceeded():
+    said = restic.explain("Save(<data/ab>) returned error: client.PutObject: Error response code QuotaExceeded.")
+    assert said.startswith("quota exceeded: the S3 gateway stores no more for this partner")
+
+
+def test_the_gateways_refusal_to_delete_reads_as_what_clients_may_do():
+    assert "clients may add data, not delete" in restic.explain("client.RemoveObject: Access Denied.")

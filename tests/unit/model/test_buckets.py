@@ -1,0 +1,87 @@
+"""A site's repositories as buckets of an S3 gateway (pure: the model and the layout only)."""
+
+from __future__ import annotations
+
+from ikzops import layout
+from ikzops.firewall import rules
+from ikzops.model import buckets
+from ikzops.model.loader import load
+from tests.unit.model.test_checks import only, problems
+
+
+def firewalled(inv):
+    inv.data["ikz_firewall"] = {"control": ["10.9.0.1"]}
+    inv.data["ikz_luns"]["a-disk"]["initiator_addresses"] = ["a-app"]
+    return inv
+
+
+def on_gateway(inv, **s3):
+    """Site a's repository host keeps its repositories at an S3 gateway on itself."""
+    inv.hosts["a-san"]["data"]["ikz_repository"]["s3"] = {"endpoint": "https://10.9.0.11:7480", **s3}
+    return inv
+
+
+def test_a_job_landing_on_a_gateway_gets_a_bucket_url_and_no_path(inv, tmp_path):
+    p = load(on_gateway(inv).write(tmp_path))
+    job = p.jobs["b-files"]
+    shared = layout.destination(p, job, "a")
+    assert shared.s3 and shared.url == "s3:https://10.9.0.11:7480/test-b-files" and shared.path == ""
+    assert not layout.destination(p, job, "b").s3
+
+
+def test_a_client_opens_a_bucket_with_its_own_keys_and_the_repository_host_with_the_owners(inv, tmp_path):
+    p = load(on_gateway(inv).write(tmp_path))
+    job = p.jobs["b-files"]
+    shared = layout.destination(p, job, "a")
+    assert layout.client_repository(job, shared).s3_key_file == layout.s3_client_keys("a-san")[0]
+    local = layout.local_repository(job, shared)
+    assert local.url == shared.url and local.s3_key_file == layout.s3_owner_keys("b")[0]
+    config = layout.job_config(p, job)
+    assert {d.site: d.s3_key_file for d in config.destinations} == {"b": None, "a": layout.s3_client_keys("a-san")[0]}
+
+
+def test_a_gateway_host_runs_no_rest_server_and_admits_the_clients_to_the_gateway_port(inv, tmp_path):
+    p = load(on_gateway(firewalled(inv)).write(tmp_path))
+    assert layout.rest_instances(p, "a-san") == []
+    gateway = [r for r in rules.rules(p, "a-san") if r.why == "S3 gateway"]
+    assert len(gateway) == 1 and gateway[0].ports == "7480" and "10.9.0.22" in gateway[0].sources
+
+
+def test_a_gateway_elsewhere_opens_no_port_here(inv, tmp_path):
+    p = load(on_gateway(firewalled(inv), endpoint="https://rgw.example.org").write(tmp_path))
+    assert buckets.endpoint_address(buckets.s3_of(p.hosts["a-san"])) == ("rgw.example.org", 443)
+    assert not [r for r in rules.rules(p, "a-san") if r.why == "S3 gateway"]
+
+
+def test_retention_on_a_gateway_host_names_each_bucket_and_its_owners_keys(inv, tmp_path):
+    p = load(on_gateway(inv).write(tmp_path))
+    entries = {e["job"]: e for e in layout.retention_config(p, "a-san")["repositories"]}
+    assert entries["b-files"]["url"].endswith("/test-b-files")
+    assert entries["b-files"]["s3_key_file"] == layout.s3_owner_keys("b")[0]
+
+
+def test_an_endpoint_without_tls_is_refused(inv, tmp_path):
+    found = problems(on_gateway(inv, endpoint="http://10.9.0.11:7480"), tmp_path)
+    assert found[0].path == ("hosts", "a-san", "ikz_repository", "s3", "endpoint")
+
+
+def test_an_object_lock_in_hours_is_refused(inv, tmp_path):
+    found = problems(on_gateway(inv, object_lock="36h"), tmp_path)
+    assert found[0].path == ("hosts", "a-san", "ikz_repository", "s3") and "whole days" in found[0].message
+
+
+def test_a_bucket_name_longer_than_s3_allows_is_refused(inv, tmp_path):
+    job, partnership = "b-files-" + "x" * 24, "partnership-" + "y" * 20  # 32 characters each: allowed names
+    inv.data["ikz_jobs"][job] = inv.data["ikz_jobs"].pop("b-files")
+    inv.data["ikz_partnership"] = partnership
+    problem = only(on_gateway(inv), tmp_path)
+    assert "65 characters" in problem.message and "63" in problem.message and job in problem.path
+
+
+def test_the_bucket_policy_lets_the_client_delete_only_its_lock_files():
+    policy = buckets.policy("lab-job", "lab-client-app", "lab-partner-a")
+    deletes = [s for s in policy["Statement"] if "s3:DeleteObject" in s["Action"]]
+    assert [s["Resource"] for s in deletes] == [["arn:aws:s3:::lab-job/locks/*"]]
+    assert deletes[0]["Principal"] == {"AWS": ["arn:aws:iam:::user/lab-client-app"]}
+    owner = [s for s in policy["Statement"] if s["Principal"] == {"AWS": ["arn:aws:iam:::user/lab-partner-a"]}]
+    assert owner and owner[0]["Action"] == ["s3:*"]
