@@ -17,6 +17,7 @@ from ikzops.agent.job_config import CONFIG_DIR as JOB_CONFIG_DIR
 from ikzops.agent.job_config import Destination as JobDestination
 from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
+from ikzops.model.access import maintainer
 from ikzops.model.buckets import bucket, s3_of
 from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.model.quotas import quotas
@@ -49,8 +50,9 @@ METRICS_DIR = "/var/lib/prometheus/node-exporter"
 RETENTION_DIR = "/etc/ikzops/retention"
 RETENTION_STATE = "/var/lib/ikzops/retention"
 CAPACITY_FILE = "/etc/ikzops/capacity.json"
-#: S3 keys: on a client its own per gateway (``<repository host>.key-id|.secret``); on an
-#: S3 site's repository host each owner's under ``owners/`` (retention, verify, drills)
+#: S3 keys: on a client its own per gateway (``client/<repository host>.key-id|.secret``,
+#: root's); on a host maintaining buckets each owner's (``owners/<gateway>/<partner>.*``, the
+#: maintenance account's); the folders above them only traversable
 S3_KEYS_DIR = "/etc/ikzops/s3"
 RESTIC_CACHE = "/var/cache/ikzops/restic"
 VERIFY_STATE = "/var/lib/ikzops/verify"
@@ -74,6 +76,9 @@ class Destination:
     path: str
     #: the job's owner (an S3 destination is opened on the repository host with its keys)
     owner: str = ""
+    #: an S3 destination: the repository host whose gateway holds the bucket (``host`` is
+    #: the host that maintains it: this one, or the owner's maintenance host)
+    gateway: str = ""
 
     @property
     def s3(self) -> bool:
@@ -172,8 +177,9 @@ def destinations(p: Partnership, job: Job) -> list[Destination]:
         repo_host = p.repository_host(site)
         s3 = s3_of(repo_host)
         if s3 is not None:
-            found.append(Destination(site, repo_host.name, repo_host.address, f"s3:{s3.endpoint}/{bucket(p, job)}", "",
-                                     job.owner))
+            keeper = maintainer(p, job, site)
+            found.append(Destination(site, keeper.name, keeper.address, f"s3:{s3.endpoint}/{bucket(p, job)}", "",
+                                     job.owner, gateway=repo_host.name))
             continue
         url = f"rest:https://{repo_host.address}:{port}/{job.client}/{job.name}"
         found.append(Destination(site, repo_host.name, repo_host.address, url, repository_path(p, repo_host.name, job),
@@ -184,13 +190,26 @@ def destinations(p: Partnership, job: Job) -> list[Destination]:
 def s3_client_keys(repo_host: str) -> tuple[str, str]:
     """On a client: the files with its access key id and secret key at ``repo_host``'s gateway."""
 
-    return f"{S3_KEYS_DIR}/{repo_host}.key-id", f"{S3_KEYS_DIR}/{repo_host}.secret"
+    return f"{S3_KEYS_DIR}/client/{repo_host}.key-id", f"{S3_KEYS_DIR}/client/{repo_host}.secret"
 
 
-def s3_owner_keys(partner: str) -> tuple[str, str]:
-    """On an S3 site's repository host: the files with ``partner``'s keys (the bucket owner)."""
+def s3_owner_keys(gateway: str, partner: str) -> tuple[str, str]:
+    """On the host maintaining ``partner``'s buckets at ``gateway``'s S3 gateway: its keys."""
 
-    return f"{S3_KEYS_DIR}/owners/{partner}.key-id", f"{S3_KEYS_DIR}/owners/{partner}.secret"
+    return (f"{S3_KEYS_DIR}/owners/{gateway}/{partner}.key-id", f"{S3_KEYS_DIR}/owners/{gateway}/{partner}.secret")
+
+
+def maintained_on(p: Partnership, host: str) -> list[tuple[Job, Destination]]:
+    """Every repository ``host`` maintains (retention, verify, drills): those landing on it as
+    a repository host, unless their owner maintains the bucket elsewhere, and the buckets it
+    maintains for the partner that names it its maintenance host."""
+
+    here = p.hosts[host]
+    jobs = list(p.jobs_landing_on(host)) if here.has("repository") else []
+    mine = {key for key, partner in p.partners.items() if partner.maintenance == host}
+    if mine:
+        jobs += [job for job in p.jobs.values() if job.owner in mine and job not in jobs]
+    return [(job, d) for job in jobs for d in destinations(p, job) if d.host == host]
 
 
 def destination(p: Partnership, job: Job, site: str) -> Destination:
@@ -229,7 +248,7 @@ def job_config(p: Partnership, job: Job) -> JobConfig:
         paths=list(spec.paths),
         exclude=list(spec.exclude),
         hooks=spec.hooks.model_dump(),
-        destinations=[JobDestination(d.site, d.url, *(s3_client_keys(d.host) if d.s3 else (None, None)))
+        destinations=[JobDestination(d.site, d.url, *(s3_client_keys(d.gateway) if d.s3 else (None, None)))
                       for d in destinations(p, job)],
         password_file=f"{JOB_CONFIG_DIR}/{job.name}/repository.password",
         rest_user=job.client,
@@ -263,17 +282,17 @@ def retention_config(p: Partnership, repo_host: str) -> dict:
     on an S3 gateway, its bucket's URL and the owner's keys."""
 
     repositories = []
-    for job in p.jobs_landing_on(repo_host):
+    for job, where in maintained_on(p, repo_host):
         entry = {
             "job": job.name,
             "client": job.client,
-            "path": repository_path(p, repo_host, job),
+            "path": where.path,
             "password_file": retention_password_file(job.name),
             "keep": job.spec.retention.policy(),
         }
-        if s3_of(p.hosts[repo_host]) is not None:
-            repo = local_repository(job, destination(p, job, p.hosts[repo_host].site))
-            entry.update(path="", url=repo.url, cacert=repo.cacert, s3_key_file=repo.s3_key_file,
+        if where.s3:
+            repo = local_repository(job, where)
+            entry.update(url=repo.url, cacert=repo.cacert, s3_key_file=repo.s3_key_file,
                          s3_secret_file=repo.s3_secret_file)
         repositories.append(entry)
     return {"repositories": repositories, "state_dir": RETENTION_STATE}
@@ -300,7 +319,7 @@ def client_repository(job: Job, destination: Destination) -> Repository:
 
     password_file, cache_dir = f"{JOB_CONFIG_DIR}/{job.name}/repository.password", f"{STATE_DIR}/{job.name}/cache"
     if destination.s3:
-        key_id, secret = s3_client_keys(destination.host)
+        key_id, secret = s3_client_keys(destination.gateway)
         return Repository(url=destination.url, password_file=password_file, cacert=CA_FILE, cache_dir=cache_dir,
                           s3_key_file=key_id, s3_secret_file=secret)
     return Repository(
@@ -318,7 +337,7 @@ def local_repository(job: Job, destination: Destination) -> Repository:
     or, for a bucket, the gateway with its owner's keys."""
 
     if destination.s3:
-        key_id, secret = s3_owner_keys(destination.owner)
+        key_id, secret = s3_owner_keys(destination.gateway, destination.owner)
         return Repository(url=destination.url, password_file=retention_password_file(job.name), cacert=CA_FILE,
                           cache_dir=RESTIC_CACHE, s3_key_file=key_id, s3_secret_file=secret)
     return Repository(url=destination.path, password_file=retention_password_file(job.name), cache_dir=RESTIC_CACHE)

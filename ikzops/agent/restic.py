@@ -121,9 +121,17 @@ def snapshots(repo: Repository, *, tags: list[str] = (), lock: bool = True) -> I
 
 
 def copy(source: Repository, target: Repository, snapshot_ids: list[str]) -> Invocation:
+    """``restic copy`` of ``snapshot_ids`` from ``source`` into ``target``. restic has one set
+    of backend credentials for both (``RESTIC_REST_*``, ``AWS_*``), so between a REST server
+    and a bucket each side's come from its own repository; between two of a kind, from the
+    target (a client's credential is the same at every server of its partner)."""
+
     env, from_files = _env(target)
     source_env, _ = _env(source, prefix="FROM_")
     env.update(source_env)
+    own, theirs = _env(source)
+    env.update({k: v for k, v in own.items() if k == "RESTIC_REST_USERNAME" and k not in env})
+    from_files.update({k: v for k, v in theirs.items() if k not in from_files})
     return Invocation(("restic", "--json", "copy", "--retry-lock", RETRY_LOCK["copy"], "--", *snapshot_ids), env, from_files)
 
 

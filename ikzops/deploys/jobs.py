@@ -46,7 +46,7 @@ def backup_jobs() -> None:
 
     apt.packages(name="Install restic, python3", packages=["restic", "python3"])
     secret_file("REST password of this client", credentials.rest_password(store, host.name), layout.REST_PASSWORD_FILE)
-    for repo_host in sorted({d.host for job in jobs for d in layout.destinations(p, job) if d.s3}):
+    for repo_host in sorted({d.gateway for job in jobs for d in layout.destinations(p, job) if d.s3}):
         s3_key_files(f"gateway of {repo_host}", store, repo_host, buckets.client_user(p, host.name),
                      layout.s3_client_keys(repo_host))
     directory(name="jobs directory", path=layout.JOB_CONFIG_DIR, mode="0700")

@@ -18,8 +18,9 @@ from pathlib import PurePosixPath
 
 from pyinfra import host
 from pyinfra.api import deploy
+from pyinfra.facts.files import FindFiles
 from pyinfra.facts.systemd import SystemdStatus
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from ikzops import layout, templates
@@ -27,7 +28,6 @@ from ikzops.agent.restore_server import GODEBUG_TLS, SANDBOX
 from ikzops.deploys import daemons
 from ikzops.deploys.context import partnership
 from ikzops.model import buckets
-from ikzops.model.quotas import owners_on
 from ikzops.operations import repository
 from ikzops.operations.files import directory, put
 from ikzops.secrets import credentials, pki
@@ -55,8 +55,10 @@ def s3_key_files(label: str, store: SecretStore, repo_host: str, uid: str, files
         if not host.data.get("ikz_dry", False):
             s3_keys.needed(store, repo_host, uid)  # raises: what is missing, and what makes it
         found = s3_keys.Keys("(made by this deploy)", "(made by this deploy)")
-    directory(name=f"S3 keys directory ({label})", path=str(PurePosixPath(files[0]).parent), user=user, group=user,
-              mode="0700")
+    folder = PurePosixPath(files[0]).parent
+    for above in (PurePosixPath(layout.S3_KEYS_DIR), *(p for p in folder.parents if str(p).startswith(f"{layout.S3_KEYS_DIR}/"))):
+        directory(name=f"S3 keys: {above} (traversable only)", path=str(above), mode="0711")
+    directory(name=f"S3 keys directory ({label})", path=str(folder), user=user, group=user, mode="0700")
     return [secret_file(f"{label}: S3 access key id", found.access, files[0], user=user, group=user, mode="0400"),
             secret_file(f"{label}: S3 secret key", found.secret, files[1], user=user, group=user, mode="0400")]
 
@@ -115,7 +117,9 @@ def rest_server() -> None:
     systemd.service(name="Debian's single rest-server stopped and disabled (one per partner instead)",
                     service=layout.DEBIAN_REST_UNIT, running=False, enabled=False)
     if spec.s3 is not None:
-        s3_owners(p, store)
+        for partner in sorted(set(running_instances())):
+            systemd.service(name=f"rest-server of {partner} stopped and disabled (repositories are buckets now)",
+                            service=layout.rest_unit(partner), running=False, enabled=False)
         return
     repository.relocated(name=f"repositories under {spec.path} in their owner's directory", path=spec.path,
                          places=layout.repository_places(p, host.name), user=USER, group=USER)
@@ -153,17 +157,38 @@ def rest_server() -> None:
             files.file(name=f"rest-server of {partner}: {path} removed", path=path, present=False)
 
 
-def s3_owners(p, store: SecretStore) -> None:
-    """On an S3 site's repository host: each owner's keys, for retention, verify and drills
-    as the owner of its buckets (the rest-server's account reads them; it runs no server)."""
+@deploy("ikzops: bucket maintenance")
+def bucket_maintenance() -> None:
+    """On each host that maintains buckets of S3 gateways (the gateway's repository host, or
+    an owner's maintenance host): the owners' keys, restic and python3-boto3 for retention,
+    verify and drills as the owner of each bucket, and the account they run as (on a
+    repository host Debian's rest-server package made it)."""
 
-    apt.packages(name="Install python3-boto3 (retention reads when each snapshot arrived)", packages=["python3-boto3"])
-    for partner in owners_on(p, host.name):
-        s3_key_files(f"owner {partner}", store, host.name, buckets.partner_user(p, partner),
-                     layout.s3_owner_keys(partner), user=USER)
-    for partner in sorted(set(running_instances())):
-        systemd.service(name=f"rest-server of {partner} stopped and disabled (repositories are buckets now)",
-                        service=layout.rest_unit(partner), running=False, enabled=False)
+    p = partnership()
+    owners = sorted({(d.gateway, d.owner) for _, d in layout.maintained_on(p, host.name) if d.s3})
+    if not owners:
+        if "repository" in host.groups or "client" in host.groups:
+            stale_secrets(f"{layout.S3_KEYS_DIR}/owners", set(), "an owner's S3 key")
+        return
+    store = SecretStore(p.name)
+    if "repository" not in host.groups:
+        server.user(name=f"account {USER} (retention, verify and drills of buckets)", user=USER, system=True,
+                    home="/nonexistent", shell="/usr/sbin/nologin", create_home=False)
+    apt.packages(name="Install restic, python3-boto3 (retention reads when each snapshot arrived)",
+                 packages=["restic", "python3-boto3"])
+    for gateway, partner in owners:
+        s3_key_files(f"owner {partner} at {gateway}", store, gateway, buckets.partner_user(p, partner),
+                     layout.s3_owner_keys(gateway, partner), user=USER)
+    stale_secrets(f"{layout.S3_KEYS_DIR}/owners", {f for o in owners for f in layout.s3_owner_keys(*o)},
+                  "an owner's S3 key")
+
+
+def stale_secrets(folder: str, kept: set[str], what: str) -> None:
+    """Remove the files below ``folder`` that no longer belong (a job that left, a bucket now
+    maintained elsewhere): a key or password left behind would still open the repository."""
+
+    for path in sorted(set(host.get_fact(FindFiles, path=folder) or []) - kept):
+        files.file(name=f"{what} no longer needed here: {path} removed", path=path, present=False)
 
 
 def running_instances() -> list[str]:
@@ -177,12 +202,14 @@ def running_instances() -> list[str]:
 
 @deploy("ikzops: retention")
 def retention() -> None:
-    """Retention with local access to the repositories, as the rest-server's user."""
-    if "repository" not in host.groups:
-        return
+    """Retention of the repositories this host maintains (local access, or a bucket as its
+    owner), as the rest-server's user."""
     p = partnership()
+    if "repository" not in host.groups and not layout.maintained_on(p, host.name):
+        return
     store = SecretStore(p.name)
     spec = layout.volume(p, host.name)
+    local = "repository" in host.groups and spec.s3 is None
     directory(name="retention passwords directory", path=layout.RETENTION_DIR, user=USER, group=USER, mode="0700")
     config = layout.retention_config(p, host.name)
     for entry in config["repositories"]:
@@ -191,13 +218,14 @@ def retention() -> None:
             credentials.repository_password(store, entry["job"]), entry["password_file"],
             user=USER, group=USER, mode="0400",
         )
+    stale_secrets(layout.RETENTION_DIR, {e["password_file"] for e in config["repositories"]}, "a repository password")
     units = [
         put(name="retention settings", src=StringIO(json.dumps(config, indent=2) + "\n"),
             dest=f"{layout.CONFIG_DIR}/retention.json", mode="0644"),
         put(name="retention service", dest="/etc/systemd/system/ikzops-retention.service", mode="0644",
             src=StringIO(templates.render("backup/ikzops-retention.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
-                                             repositories=layout.volume(p, host.name).path,
-                                             gateway=spec.s3.endpoint if spec.s3 else ""))),
+                                             repositories=spec.path if local else "",
+                                             gateways=any(e.get("url") for e in config["repositories"])))),
         put(name="retention timer", dest="/etc/systemd/system/ikzops-retention.timer", mode="0644",
             src=StringIO(templates.render("backup/ikzops-retention.timer.j2", schedule="*-*-* 03:30:00"))),
     ]
@@ -207,13 +235,14 @@ def retention() -> None:
 
 @deploy("ikzops: verify and drills")
 def verify_and_drills() -> None:
-    """What ``verify`` and ``drill`` need on a repository host (they run there over SSH)."""
-    if "repository" not in host.groups:
-        return
+    """What ``verify`` and ``drill`` need on a host that maintains repositories (they run there over SSH)."""
     p = partnership()
+    maintained = layout.maintained_on(p, host.name)
+    if "repository" not in host.groups and not maintained:
+        return
     directory(name="restic cache for verify and drills", path=layout.RESTIC_CACHE, user=USER, group=USER, mode="0700")
     directory(name="verify state (check cursors)", path=layout.VERIFY_STATE, mode="0700")
-    if any(job.spec.hooks.postgresql for job in p.jobs_landing_on(host.name)):
+    if any(job.spec.hooks.postgresql for job, _ in maintained):
         directory(name="postgresql-common settings", path="/etc/postgresql-common/createcluster.d", mode="0755")
         put(name="no default cluster (drills start their own)", dest="/etc/postgresql-common/createcluster.d/ikzops.conf",
             src=StringIO("# ikzops: drills start a private scratch server; no default cluster\ncreate_main_cluster = false\n"),

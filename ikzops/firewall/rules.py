@@ -84,11 +84,13 @@ def _gateway(p: Partnership, host_name: str, control: list[str]) -> list[Rule]:
     name, port = endpoint_address(spec)
     if name not in layout.server_names(p.hosts[host_name]):
         return []
-    clients = {job.client for job in p.jobs_landing_on(host_name)}
+    landing = p.jobs_landing_on(host_name)
+    clients = {job.client for job in landing}
     clients |= {p.hosts[c].standby for c in clients if p.hosts[c].standby}
-    return [Rule("S3 gateway", str(port), collapse([*_addresses(p, sorted(clients | {host_name})), *control]),
+    keepers = {layout.destination(p, job, p.hosts[host_name].site).host for job in landing}
+    return [Rule("S3 gateway", str(port), collapse([*_addresses(p, sorted(clients | keepers)), *control]),
                  whom=f"clients of the jobs landing here and their standbys ({', '.join(sorted(clients))}), "
-                      "this host (retention, verify, drills), control")]
+                      f"the hosts maintaining the buckets ({', '.join(sorted(keepers))}), control")]
 
 
 def rules(p: Partnership, host_name: str) -> list[Rule]:

@@ -29,6 +29,8 @@ PACKAGES = (
     "tgt", "libiscsi-bin",
     "prometheus-node-exporter", "prometheus", "prometheus-alertmanager",
     "postgresql", "nftables",
+    # retention of buckets on S3 gateways reads when each snapshot arrived (any host may maintain some)
+    "python3-boto3",
 )
 MASKED_UNITS = (
     "systemd-udevd.service", "systemd-udevd-kernel.socket", "systemd-udevd-control.socket",
@@ -39,8 +41,8 @@ DISABLED_UNITS = (
     "postgresql.service", "tgt.service",
 )
 TARGET_FILES = ("ikzops-lab-hostkeys.service", "sshd-lab.conf")
-#: Ceph 18.2 (reef) from Debian; python3-boto3 for retention on an S3 site's repository host
-GATEWAY_PACKAGES = ("ceph-mon", "ceph-mgr", "ceph-osd", "radosgw", "ceph-common", "python3-boto3")
+#: Ceph 18.2 (reef) from Debian
+GATEWAY_PACKAGES = ("ceph-mon", "ceph-mgr", "ceph-osd", "radosgw", "ceph-common")
 GATEWAY_FILES = ("ceph-bootstrap.sh",)
 #: where the gateway image keeps the lab's Ceph bootstrap
 CEPH_BOOTSTRAP = "/usr/local/sbin/ikzops-lab-ceph-bootstrap"

@@ -135,8 +135,10 @@ def check(raw: RawInventory) -> tuple[list[Problem], Partnership | None]:
     for holder in access.untrusted(partnership):
         out.add(("ikz_jobs", holder.job), f"puts the repository key of {holder.owner} on {holder.host} "
                                           f"({holder.why}), administered by {holder.admin}, which {holder.owner} "
-                                          f"does not trust: add {holder.admin!r} to ikz_partners.{holder.owner}.trust "
-                                          "or send the job elsewhere")
+                                          f"does not trust: add {holder.admin!r} to ikz_partners.{holder.owner}.trust, "
+                                          "send the job elsewhere, or keep it in a bucket of an S3 gateway there "
+                                          f"maintained from a host of {holder.owner}'s own "
+                                          f"(ikz_partners.{holder.owner}.maintenance)")
     if out.problems:
         return out.problems, None
     return [], partnership

@@ -32,7 +32,8 @@ def partners(value: Any, sites: dict[str, SiteSpec], out: _Collector) -> dict[st
         if spec.partner not in specs:
             out.add(("ikz_sites", site, "partner"), f"{spec.partner!r} is not a partner of ikz_partners "
                                                     f"({', '.join(specs) or 'none'}): name the site's operator by its key")
-    return {key: Partner(key, spec.name, spec.contact, frozenset(spec.trust)) for key, spec in specs.items()}
+    return {key: Partner(key, spec.name, spec.contact, frozenset(spec.trust), maintenance=spec.maintenance)
+            for key, spec in specs.items()}
 
 
 def assign(hosts: dict[str, Host], jobs: dict[str, Job], sites: dict[str, SiteSpec], known: dict[str, Partner],
@@ -52,4 +53,13 @@ def assign(hosts: dict[str, Host], jobs: dict[str, Job], sites: dict[str, SiteSp
     owned = {name: replace(job, owner=resolve(job.spec.owner or "", operator_key(job.site, sites[job.site], known),
                                               ("ikz_jobs", name, "owner")))
              for name, job in jobs.items()}
+    for key, partner in known.items():
+        where = ("ikz_partners", key, "maintenance")
+        if partner.maintenance is None:
+            continue
+        if partner.maintenance not in placed:
+            out.add(where, f"unknown host {partner.maintenance!r}: name a host of the inventory that {key} administers")
+        elif placed[partner.maintenance].admin != key:
+            out.add(where, f"{partner.maintenance} is administered by {placed[partner.maintenance].admin}, not by "
+                           f"{key}: the host that maintains {key}'s buckets must be its own")
     return placed, owned

@@ -37,6 +37,8 @@ class Partner:
     trust: frozenset[str] = frozenset()
     #: written in ``ikz_partners`` (False: implied by a site)
     declared: bool = True
+    #: the host it administers that maintains its buckets at untrusted sites (or None)
+    maintenance: str | None = None
 
     def trusts(self, other: str) -> bool:
         return other == self.key or other in self.trust

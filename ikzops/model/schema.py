@@ -115,6 +115,10 @@ class PartnerSpec(Spec):
     #: the partners whose administrators may hold this partner's repository keys (and so can
     #: decrypt its backups): a key on a host administered by anyone else is refused
     trust: list[Name] = []
+    #: a host this partner administers that maintains its repositories kept in buckets of a
+    #: gateway whose host it does not trust (retention, verify and drills run there, with
+    #: its keys; the gateway's host then holds no key of it)
+    maintenance: Annotated[str, Field(min_length=1)] | None = None
 
 
 class SiteSpec(Spec):

@@ -427,9 +427,9 @@ def _bucket_checks(p: Partnership, tasks: list, statuses: list[RepoStatus]) -> N
             continue
         name = buckets.bucket(p, job)
         try:
-            gateway = rgw.gateway(p, destination.host)
+            gateway = rgw.gateway(p, destination.gateway)
             status.size_bytes = gateway.bucket_bytes(name)
-            owner = s3_keys.needed(store, destination.host, buckets.partner_user(p, job.owner))
+            owner = s3_keys.needed(store, destination.gateway, buckets.partner_user(p, job.owner))
             found = rgw.overwritten(gateway.s3(owner), name, skip=buckets.LOCKS_PREFIX)
         except IkzopsError as exc:
             status.finding(f"the gateway could not be asked: {exc.message}")

@@ -190,11 +190,22 @@ def test_a_partner_over_its_gateway_quota_gets_quota_exceeded_and_the_others_kee
     assert ikzops("backup", "--job", "town-files").exit_code == ExitCode.OK
 
 
-def test_retention_at_the_shared_data_centre_reads_arrival_times_from_the_buckets(many):
-    sh(many, "state-repo", "systemctl start ikzops-retention.service")
-    report = json.loads(sh(many, "state-repo", "cat /var/lib/ikzops/retention/last-run.json"))
-    assert {job: entry["status"] for job, entry in report["repositories"].items()} == {
-        "city-files": "ok", "district-files": "ok", "town-files": "ok"}
+def test_retention_of_the_buckets_reads_arrival_times_from_the_gateway_where_each_is_maintained(many):
+    # the state maintains the city's and the district's buckets; the town, which does not
+    # trust the state, its own from its server (ikz_partners.town.maintenance)
+    for host, jobs in (("state-repo", {"city-files", "district-files"}), ("town-app", {"town-files"})):
+        sh(many, host, "systemctl start ikzops-retention.service")
+        report = json.loads(sh(many, host, "cat /var/lib/ikzops/retention/last-run.json"))
+        assert {job: entry["status"] for job, entry in report["repositories"].items()} == dict.fromkeys(jobs, "ok")
+
+
+def test_the_shared_data_centre_holds_no_key_of_the_town_which_does_not_trust_it(many):
+    held = sh(many, "state-repo", f"ls -R {layout.RETENTION_DIR} {layout.S3_KEYS_DIR} 2>/dev/null")
+    assert "town" not in held and "city-files.password" in held
+    mine = sh(many, "town-app", f"ls {layout.RETENTION_DIR} {layout.S3_KEYS_DIR}/owners/state-repo")
+    assert "town-files.password" in mine and "town.secret" in mine
+    verified = json.loads(ikzops("verify", "--site", "shared", "--job", "town-files", "--json").output)
+    assert [row["host"] for row in verified["repositories"]] == ["town-app"]
 
 
 def test_verify_measures_a_bucket_as_the_gateway_counts_it_and_a_drill_restores_from_it(many):

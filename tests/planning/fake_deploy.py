@@ -31,6 +31,9 @@ RECORD: dict[str, dict] = {}
 BLANK_HOST = {
     # df of the filesystem holding a repository volume: 1 PiB, all free
     "df -B1 --output=size,avail": "1125899906842624 1125899906842624",
+    # the kernel and the tool server.user asks for before making a system account
+    "uname -s": "Linux",
+    "command -v useradd": "/usr/sbin/useradd",
 }
 
 

@@ -90,3 +90,16 @@ def test_the_gateways_quota_refusal_reads_as_quota_exceeded():
 
 def test_the_gateways_refusal_to_delete_reads_as_what_clients_may_do():
     assert "clients may add data, not delete" in restic.explain("client.RemoveObject: Access Denied.")
+
+
+def test_a_copy_between_a_rest_server_and_a_bucket_carries_both_sides_credentials():
+    rest = restic.Repository(url="rest:https://city:8003/app/job", password_file="/p", rest_user="app",
+                             rest_password_file="/etc/ikzops/rest.password")
+    bucket = restic.Repository(url="s3:https://rgw:7480/lab-job", password_file="/p", s3_key_file="/k/id",
+                               s3_secret_file="/k/secret")
+    into_bucket = restic.copy(rest, bucket, ["abc"])
+    assert into_bucket.env["RESTIC_REST_USERNAME"] == "app"
+    assert into_bucket.env_from_files == {"AWS_ACCESS_KEY_ID": "/k/id", "AWS_SECRET_ACCESS_KEY": "/k/secret",
+                                          "RESTIC_REST_PASSWORD": "/etc/ikzops/rest.password"}
+    from_bucket = restic.copy(bucket, rest, ["abc"])
+    assert from_bucket.env_from_files["AWS_ACCESS_KEY_ID"] == "/k/id" and from_bucket.env["RESTIC_FROM_REPOSITORY"].startswith("s3:")

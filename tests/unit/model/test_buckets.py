@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ikzops import layout
 from ikzops.firewall import rules
-from ikzops.model import buckets
+from ikzops.model import access, buckets
 from ikzops.model.loader import load
 from tests.unit.model.test_checks import only, problems
 
@@ -35,7 +35,7 @@ def test_a_client_opens_a_bucket_with_its_own_keys_and_the_repository_host_with_
     shared = layout.destination(p, job, "a")
     assert layout.client_repository(job, shared).s3_key_file == layout.s3_client_keys("a-san")[0]
     local = layout.local_repository(job, shared)
-    assert local.url == shared.url and local.s3_key_file == layout.s3_owner_keys("b")[0]
+    assert local.url == shared.url and local.s3_key_file == layout.s3_owner_keys("a-san", "b")[0]
     config = layout.job_config(p, job)
     assert {d.site: d.s3_key_file for d in config.destinations} == {"b": None, "a": layout.s3_client_keys("a-san")[0]}
 
@@ -57,7 +57,7 @@ def test_retention_on_a_gateway_host_names_each_bucket_and_its_owners_keys(inv, 
     p = load(on_gateway(inv).write(tmp_path))
     entries = {e["job"]: e for e in layout.retention_config(p, "a-san")["repositories"]}
     assert entries["b-files"]["url"].endswith("/test-b-files")
-    assert entries["b-files"]["s3_key_file"] == layout.s3_owner_keys("b")[0]
+    assert entries["b-files"]["s3_key_file"] == layout.s3_owner_keys("a-san", "b")[0]
 
 
 def test_an_endpoint_without_tls_is_refused(inv, tmp_path):
@@ -85,3 +85,40 @@ def test_the_bucket_policy_lets_the_client_delete_only_its_lock_files():
     assert deletes[0]["Principal"] == {"AWS": ["arn:aws:iam:::user/lab-client-app"]}
     owner = [s for s in policy["Statement"] if s["Principal"] == {"AWS": ["arn:aws:iam:::user/lab-partner-a"]}]
     assert owner and owner[0]["Action"] == ["s3:*"]
+
+
+# --- a bucket at a site its owner does not trust, maintained from a host of the owner's
+
+def distrustful(inv, maintenance: str | None = "b-app"):
+    """Partner b does not trust a, whose site keeps b-files in a bucket of a-san's gateway."""
+    inv.data["ikz_partners"] = {"a": {"name": "Partner A", "trust": ["b"]},
+                                "b": {"name": "Partner B", **({"maintenance": maintenance} if maintenance else {})}}
+    inv.data["ikz_sites"] = {"a": {"partner": "a"}, "b": {"partner": "b"}}
+    return on_gateway(inv)
+
+
+def test_a_bucket_its_owner_does_not_trust_the_gateway_host_with_is_maintained_from_the_owners_host(inv, tmp_path):
+    p = load(distrustful(inv).write(tmp_path))
+    shared = layout.destination(p, p.jobs["b-files"], "a")
+    assert (shared.host, shared.gateway) == ("b-app", "a-san")
+    assert {h.host for h in access.holders(p, p.jobs["b-files"])} == {"b-app", "b-san"}  # not a-san
+    assert [job.name for job, _ in layout.maintained_on(p, "b-app")] == ["b-files"]
+    assert "b-files" not in {job.name for job, _ in layout.maintained_on(p, "a-san")}
+    assert {e["job"] for e in layout.retention_config(p, "a-san")["repositories"]} == {"a-files"}
+
+
+def test_without_a_maintenance_host_the_untrusted_gateway_host_is_refused_with_the_way_out(inv, tmp_path):
+    problem = only(distrustful(inv, maintenance=None), tmp_path)
+    assert problem.path == ("ikz_jobs", "b-files") and "ikz_partners.b.maintenance" in problem.message
+
+
+def test_a_maintenance_host_of_another_partner_is_refused(inv, tmp_path):
+    problem = only(distrustful(inv, maintenance="a-app"), tmp_path)
+    assert problem.path == ("ikz_partners", "b", "maintenance") and "administered by a" in problem.message
+
+
+def test_a_rest_server_site_stays_refused_even_with_a_maintenance_host(inv, tmp_path):
+    inv = distrustful(inv)
+    del inv.hosts["a-san"]["data"]["ikz_repository"]["s3"]  # a-san runs rest-servers: local access only
+    problem = only(inv, tmp_path)
+    assert problem.path == ("ikz_jobs", "b-files") and "a-san" in problem.message
