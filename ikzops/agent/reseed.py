@@ -8,6 +8,8 @@ as the rest-server's user with local access, like retention: an empty place gets
 repository with the partner's chunker parameters (so that the copies deduplicate), then
 ``restic copy`` brings every run the partner holds that this one lacks, with its tags and
 host. Interrupted, it simply runs again: restic skips the runs and blobs already here.
+A bucket of an S3 gateway as the target: ``repository`` is its URL, with ``s3_key_file`` and
+``s3_secret_file`` (its owner's keys on this host, the one that maintains the bucket).
 Prints one JSON line: runs before and after, whether the repository was created.
 """
 
@@ -34,7 +36,17 @@ def environment(settings: dict) -> dict[str, str]:
     return restic.environment(
         RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"],
         RESTIC_FROM_REPOSITORY=f"{scheme}://{settings['user']}:{settings['password']}@{rest}",
-        RESTIC_FROM_PASSWORD_FILE=settings["password_file"], RESTIC_CACERT=settings["cacert"], RESTIC_CACHE_DIR=CACHE)
+        RESTIC_FROM_PASSWORD_FILE=settings["password_file"], RESTIC_CACHE_DIR=CACHE,
+        **restic.access_environment(settings))
+
+
+def exists(settings: dict, env: dict[str, str]) -> bool:
+    if not settings["repository"].startswith("s3:"):
+        return os.path.exists(os.path.join(settings["repository"], "config"))
+    done = _as_user(("restic", "--no-lock", "cat", "config"), env)
+    if done.returncode not in (0, 10):
+        raise OSError(f"restic cat config: {restic.error_text(done.stderr)}")
+    return done.returncode == 0
 
 
 def count(env: dict[str, str]) -> int:
@@ -46,7 +58,7 @@ def count(env: dict[str, str]) -> int:
 
 def reseed(settings: dict) -> dict:
     env = environment(settings)
-    created = not os.path.exists(os.path.join(settings["repository"], "config"))
+    created = not exists(settings, env)
     if created:
         done = _as_user(("restic", "init", "--copy-chunker-params"), env)
         if done.returncode != 0:

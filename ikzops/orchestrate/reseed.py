@@ -54,6 +54,9 @@ def _source(p: Partnership, job: Job, site: str, result: ReseedResult) -> layout
     for other in job.destinations:
         if other == site:
             continue
+        if layout.destination(p, job, other).s3:  # no restore server serves a bucket
+            result.notes.append(f"{other}: a bucket is not a source for a reseed yet")
+            continue
         try:
             found = runner.snapshots_at(p, job, other)
         except UnreachableError as exc:
@@ -78,8 +81,10 @@ def reseed_job(p: Partnership, job: Job, site: str) -> ReseedResult:
         if served.error:
             result.error = f"{source.host} could not serve the repository: {served.error}"
             return result
+        repo = layout.local_repository(job, target)
         settings = {"url": served.url, "user": served.user, "password": served.password, "cacert": layout.CA_FILE,
-                    "repository": target.path, "password_file": layout.retention_password_file(job.name)}
+                    "repository": repo.url, "password_file": repo.password_file,
+                    "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
         agent = Command(layout.agent_argv("reseed"), purpose=f"reseed {job.name} at {target.host}")
         done = execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
                                     secrets=(served.password,)))
