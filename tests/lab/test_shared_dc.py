@@ -233,3 +233,16 @@ def test_a_pack_a_client_writes_over_is_a_finding_and_its_earlier_version_is_kep
         owner.delete_object(Bucket=name, Key=pack, VersionId=forged["VersionId"], BypassGovernanceRetention=True)
     assert owner.get_object(Bucket=name, Key=pack)["Body"].read() == original
     assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
+
+
+def test_a_reseed_of_the_shared_data_centre_fills_the_tenants_bucket_from_the_city(many):
+    result = ikzops("reseed", "--site", "shared", "--job", "town-files", "--json")
+    assert result.exit_code == ExitCode.OK, result.output
+    seeded = json.loads(result.output[result.output.index("["):result.output.rindex("]") + 1])[0]
+    assert seeded["from_site"] == "city" and seeded["after"] >= seeded["before"] > 0
+    assert ikzops("verify", "--job", "town-files").exit_code == ExitCode.OK
+
+
+def test_a_dry_deploy_of_the_lab_of_many_reads_the_gateway_and_would_change_nothing(many):
+    report = deploys.deploy(SHARED_DC, dry=True)
+    assert not report.errors and report.changes == 0, report
