@@ -18,7 +18,7 @@ from ikzops.agent.job_config import Destination as JobDestination
 from ikzops.agent.job_config import JobConfig
 from ikzops.agent.restic import Repository
 from ikzops.model.access import maintainer
-from ikzops.model.buckets import bucket, s3_of
+from ikzops.model.buckets import bucket, partner_user, s3_of
 from ikzops.model.partnership import Host, Job, Partnership
 from ikzops.model.quotas import quotas
 from ikzops.model.schema import RepositorySpec
@@ -303,6 +303,8 @@ def capacity_plan(p: Partnership, repo_host: str) -> dict:
     quota (what its rest-server admits), where its repositories are, and its clients."""
 
     spec = volume(p, repo_host)
+    if spec.s3 is not None:
+        return gateway_plan(p, repo_host)
     landing = {instance.partner: instance for instance in rest_instances(p, repo_host)}
     partners = {}
     for key in dict.fromkeys([*spec.reserve, *landing]):
@@ -312,6 +314,29 @@ def capacity_plan(p: Partnership, repo_host: str) -> dict:
                          "path": partner_path(p, repo_host, key), "port": rest_port(p, key),
                          "clients": list(instance.clients) if instance else []}
     return {"partnership": p.name, "host": repo_host, "path": spec.path, "size_bytes": spec.size, "partners": partners}
+
+
+def s3_usage_keys() -> tuple[str, str]:
+    """On an S3 site's repository host: the keys of the gateway's usage reader (quota sampling)."""
+
+    return f"{S3_KEYS_DIR}/usage.key-id", f"{S3_KEYS_DIR}/usage.secret"
+
+
+def gateway_plan(p: Partnership, repo_host: str) -> dict:
+    """The capacity plan of an S3 site: per partner its gateway user and quota, and how the
+    quota sampler asks the gateway (its endpoint, region, the usage reader's keys)."""
+
+    spec = volume(p, repo_host)
+    clients: dict[str, set[str]] = {}
+    for job in p.jobs_landing_on(repo_host):
+        clients.setdefault(job.owner, set()).add(job.client)
+    partners = {partner: {"reserved_bytes": spec.reserve.get(partner, 0), "quota_bytes": quota,
+                          "s3_user": partner_user(p, partner), "clients": sorted(clients.get(partner, ()))}
+                for partner, quota in quotas(p, repo_host).items()}
+    key_id, secret = s3_usage_keys()
+    return {"partnership": p.name, "host": repo_host, "size_bytes": spec.size, "partners": partners,
+            "gateway": {"endpoint": spec.s3.endpoint, "region": spec.s3.region, "cacert": CA_FILE,
+                        "key_file": key_id, "secret_file": secret}}
 
 
 def client_repository(job: Job, destination: Destination) -> Repository:

@@ -4,13 +4,18 @@
 Reads the capacity plan (``/etc/ikzops/capacity.json``) and adds up the sizes of the files
 under each partner's directory - what the partner's rest-server counts against its
 ``--max-size`` - into node_exporter's textfile directory, so that an alert fires before a
-partner's backups are refused. Exit 0, or 1 if a directory could not be read.
+partner's backups are refused. On a site whose repositories are buckets of an S3 gateway
+(the plan names its ``gateway``) it asks the gateway instead: each partner user's usage as
+RGW counts it against its quota (admin API, signed with Debian's python3-botocore, as the
+gateway's usage reader, which sees statistics and no object). Exit 0, or 1 if a partner's
+usage could not be read.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import ssl
 import sys
 
 from .execute import log
@@ -21,8 +26,9 @@ CAPACITY = "/etc/ikzops/capacity.json"
 TEXTFILE = "ikzops_quota.prom"
 METRICS = {
     "ikzops_partner_quota_used_bytes": "Bytes a partner's repositories take on this repository host (what its "
-                                       "rest-server counts against its quota).",
-    "ikzops_partner_quota_bytes": "A partner's quota on this repository host (its rest-server's --max-size).",
+                                       "rest-server, or the S3 gateway, counts against its quota).",
+    "ikzops_partner_quota_bytes": "A partner's quota on this repository host (its rest-server's --max-size, or "
+                                  "its user quota at the S3 gateway).",
 }
 
 
@@ -44,6 +50,32 @@ def _raise(error: OSError) -> None:
         raise error
 
 
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().strip()
+
+
+def gateway_bytes(gateway: dict, uid: str) -> int:
+    """What the gateway counts against ``uid``'s quota (its buckets' size as stored)."""
+
+    import urllib.parse
+    import urllib.request
+
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    url = f"{gateway['endpoint']}/admin/user?uid={urllib.parse.quote(uid, safe='')}&stats=true"
+    signed = AWSRequest(method="GET", url=url)
+    keys = Credentials(_read(gateway["key_file"]), _read(gateway["secret_file"]))
+    S3SigV4Auth(keys, "s3", gateway.get("region", "default")).add_auth(signed)
+    context = ssl.create_default_context(cafile=gateway.get("cacert"))
+    request = urllib.request.Request(url, headers=dict(signed.headers))
+    with urllib.request.urlopen(request, context=context, timeout=30) as answer:
+        stats = json.load(answer).get("stats") or {}
+    return int(stats.get("size_actual", 0))
+
+
 def render(plan: dict, used: dict[str, int]) -> str:
     samples: dict[str, list[tuple[str, object]]] = {name: [] for name in METRICS}
     for partner, entry in plan["partners"].items():
@@ -63,9 +95,12 @@ def main(argv: list[str]) -> int:
     used, failed = {}, 0
     for partner, entry in plan["partners"].items():
         try:
-            used[partner] = used_bytes(entry["path"])
-        except OSError as error:
-            log(f"quota of {partner}: cannot read {entry['path']}: {error}")
+            if plan.get("gateway"):
+                used[partner] = gateway_bytes(plan["gateway"], entry["s3_user"])
+            else:
+                used[partner] = used_bytes(entry["path"])
+        except (OSError, ValueError) as error:
+            log(f"quota of {partner}: cannot read {entry.get('path') or entry.get('s3_user')}: {error}")
             failed += 1
     write_atomic(os.path.join(metrics_dir, TEXTFILE), render(plan, used))
     for partner, size in used.items():

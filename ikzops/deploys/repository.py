@@ -75,12 +75,15 @@ def repository_volume() -> None:
         return
     p = partnership()
     spec = layout.volume(p, host.name)
-    if spec.s3 is not None:
-        host.noop(f"repositories are buckets at {spec.s3.endpoint}: no volume here (quotas: the gateway's)")
-        return
-    apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
-    repository.volume(name=f"repository volume {spec.path}", path=spec.path, reserved=sum(spec.reserve.values()),
-                      user=USER, group=USER)
+    if spec.s3 is None:
+        apt.packages(name="Install restic-rest-server", packages=["restic-rest-server"])
+        repository.volume(name=f"repository volume {spec.path}", path=spec.path, reserved=sum(spec.reserve.values()),
+                          user=USER, group=USER)
+    else:  # the gateway holds the repositories and enforces the quotas; the sampler asks it
+        apt.packages(name="Install python3-boto3 (the quota sampler signs its questions to the gateway)",
+                     packages=["python3-boto3"])
+        s3_key_files("the gateway's usage reader", SecretStore(p.name), host.name, buckets.usage_user(p),
+                     layout.s3_usage_keys())
     directory(name="ikzops config directory", path=layout.CONFIG_DIR, mode="0755")
     put(
         name="capacity plan (reservations per partner)",
@@ -90,7 +93,8 @@ def repository_volume() -> None:
     units = [
         put(name="quota sampling service", dest="/etc/systemd/system/ikzops-quota.service", mode="0644",
             src=StringIO(templates.render("backup/ikzops-quota.service.j2", host=host.name, agent_dir=layout.AGENT_DIR,
-                                          capacity=layout.CAPACITY_FILE, metrics_dir=layout.METRICS_DIR))),
+                                          capacity=layout.CAPACITY_FILE, metrics_dir=layout.METRICS_DIR,
+                                          gateway=spec.s3.endpoint if spec.s3 else ""))),
         put(name="quota sampling timer", dest="/etc/systemd/system/ikzops-quota.timer", mode="0644",
             src=StringIO(templates.render("backup/ikzops-quota.timer.j2", every=QUOTA_SAMPLING))),
     ]

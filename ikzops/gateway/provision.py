@@ -62,6 +62,9 @@ class _Provisioner:
             self._quota(uid, partner, quota)
         for client in sorted({job.client for job in jobs}):
             self._user(buckets.client_user(self.p, client), f"client {client}", -1)
+        usage = buckets.usage_user(self.p)
+        self._user(usage, "ikzops: reads every partner's usage (quota alerts)", -1)
+        self._caps(usage, buckets.USAGE_CAPS)
         for job in jobs:
             self._bucket(job)
         return self.operations
@@ -82,6 +85,13 @@ class _Provisioner:
         if not self.dry:
             self._keep_key(uid, self.gateway.new_key(uid), known={k.get("access_key") for k in found.get("keys") or []})
         self._done(f"user {uid}: new key (the stored one is unknown to the gateway)", True)
+
+    def _caps(self, uid: str, caps: str) -> None:
+        found = {(c.get("type"), c.get("perm")) for c in (self.gateway.user(uid) or {}).get("caps") or []}
+        wanted = {tuple(cap.split("=", 1)) for cap in caps.split(";")}
+        if not wanted <= found and not self.dry:
+            self.gateway.add_caps(uid, caps)
+        self._done(f"user {uid}: caps {caps}", not wanted <= found)
 
     def _keep_key(self, uid: str, listed: list[dict], known: set[str] = frozenset()) -> None:
         fresh = [k for k in listed if k.get("user") == uid and k.get("access_key") not in known] or listed

@@ -38,6 +38,17 @@ def client_user(p: Partnership, client: str) -> str:
     return f"{p.name}-client-{client}"
 
 
+def usage_user(p: Partnership) -> str:
+    """The user that reads every partner's usage on a gateway (admin caps ``users=read``:
+    statistics, no object): the repository host samples the quotas with it."""
+
+    return f"{p.name}-usage"
+
+
+#: the admin caps of :func:`usage_user`
+USAGE_CAPS = "users=read"
+
+
 def endpoint_address(spec: S3Spec) -> tuple[str, int]:
     """The gateway's host name and port."""
 

@@ -70,6 +70,9 @@ class Gateway:
     def new_key(self, uid: str) -> list[dict]:
         return self._admin("PUT", {"key": None, "uid": uid, "generate-key": "true"}, f"make a key for {uid}") or []
 
+    def add_caps(self, uid: str, caps: str) -> None:
+        self._admin("PUT", {"caps": None, "uid": uid, "user-caps": caps}, f"grant {uid} {caps}")
+
     def set_quota(self, uid: str, max_size: int | None) -> None:
         self._admin("PUT", {"quota": None, "uid": uid, "quota-type": "user",
                             "max-size": str(max_size if max_size is not None else -1), "max-objects": "-1",

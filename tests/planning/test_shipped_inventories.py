@@ -51,6 +51,7 @@ def gateway_keys(p, root: Path) -> None:
             continue
         jobs = p.jobs_landing_on(host.name)
         uids = {buckets.partner_user(p, job.owner) for job in jobs} | {buckets.client_user(p, job.client) for job in jobs}
+        uids.add(buckets.usage_user(p))
         for uid in sorted(uids):
             s3_keys.save(store, host.name, uid, s3_keys.Keys(f"KEY{secrets.token_hex(8)}", secrets.token_urlsafe(30)))
 
