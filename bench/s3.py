@@ -49,9 +49,9 @@ class Repositories:
         self.bucket = f"{p.name}-bench-{tag}"
         by_site = {d.site: d for d in layout.destinations(p, job)}
         s3, rest = by_site["shared"], by_site["city"]
-        self.gateway = rgw.gateway(p, s3.host)
-        self.owner = self.gateway.s3(s3_keys.needed(SecretStore(p.name), s3.host, buckets.partner_user(p, OWNER)))
-        self.s3_host, self.rest_host = s3.host, rest.host
+        self.gateway = rgw.gateway(p, s3.gateway)
+        self.owner = self.gateway.s3(s3_keys.needed(SecretStore(p.name), s3.gateway, buckets.partner_user(p, OWNER)))
+        self.s3_host, self.rest_host = s3.gateway, rest.host
         s3_repo, rest_repo = layout.client_repository(job, s3), layout.client_repository(job, rest)
         self.s3 = restic.Repository(**{**s3_repo.__dict__, "url": s3_repo.url.rsplit("/", 1)[0] + f"/{self.bucket}",
                                        "cache_dir": None})

@@ -319,7 +319,7 @@ def capacity_plan(p: Partnership, repo_host: str) -> dict:
 def s3_usage_keys() -> tuple[str, str]:
     """On an S3 site's repository host: the keys of the gateway's usage reader (quota sampling)."""
 
-    return f"{S3_KEYS_DIR}/usage.key-id", f"{S3_KEYS_DIR}/usage.secret"
+    return f"{S3_KEYS_DIR}/usage/reader.key-id", f"{S3_KEYS_DIR}/usage/reader.secret"
 
 
 def gateway_plan(p: Partnership, repo_host: str) -> dict:

@@ -135,6 +135,7 @@ def test_each_partner_owns_its_buckets_on_the_gateway_with_its_reservation_as_qu
     assert owner.get_object(Bucket="shared-dc-town-files", Key="config")["ContentLength"] > 0
 
 
+@pytest.mark.fault("attack")
 def test_a_client_adds_to_its_bucket_but_cannot_delete_what_is_there(many):
     client = as_user(many, buckets.client_user(many, "town-app"))
     name = "shared-dc-town-files"
@@ -165,6 +166,7 @@ def _client_env(job: str) -> str:
             f"RESTIC_PASSWORD_FILE={layout.JOB_CONFIG_DIR}/{job}/repository.password\n")
 
 
+@pytest.mark.fault("attack")
 def test_a_client_cannot_read_another_partners_bucket(many):
     town = as_user(many, buckets.client_user(many, "town-app"))
     assert denied(lambda: town.get_object(Bucket="shared-dc-city-files", Key="config")) == "AccessDenied"
@@ -172,6 +174,7 @@ def test_a_client_cannot_read_another_partners_bucket(many):
     assert denied(lambda: town.put_object(Bucket="shared-dc-city-files", Key="data/00/forged", Body=b"x")) == "AccessDenied"
 
 
+@pytest.mark.fault("site")
 def test_a_partner_over_its_gateway_quota_gets_quota_exceeded_and_the_others_keep_backing_up(many):
     uid = buckets.partner_user(many, "town")
     gateway(many).set_quota(uid, 1 << 20)  # 1 MiB: a little more than the town stores there
@@ -217,6 +220,7 @@ def test_verify_measures_a_bucket_as_the_gateway_counts_it_and_a_drill_restores_
     assert drill.exit_code == ExitCode.OK, drill.output
 
 
+@pytest.mark.fault("attack")
 def test_a_pack_a_client_writes_over_is_a_finding_and_its_earlier_version_is_kept(many):
     name = "shared-dc-town-files"
     client = as_user(many, buckets.client_user(many, "town-app"))
