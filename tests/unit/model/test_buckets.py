@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import re
+from pathlib import Path
+
 from ikzops import layout
 from ikzops.firewall import rules
-from ikzops.model import access, buckets
+from ikzops.model import access, buckets, schema
 from ikzops.model.loader import load
 from tests.unit.model.test_checks import only, problems
 
@@ -122,3 +126,26 @@ def test_a_rest_server_site_stays_refused_even_with_a_maintenance_host(inv, tmp_
     del inv.hosts["a-san"]["data"]["ikz_repository"]["s3"]  # a-san runs rest-servers: local access only
     problem = only(inv, tmp_path)
     assert problem.path == ("ikz_jobs", "b-files") and "a-san" in problem.message
+
+
+# --- the README's examples of this
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+
+
+def _readme_block(marker: str) -> str:
+    return next(b for b in re.findall(r"```python\n(.*?)```", README.read_text(), re.DOTALL) if marker in b)
+
+
+def test_the_readmes_s3_repository_example_loads(inv, tmp_path):
+    _, host_data = ast.literal_eval(_readme_block('"s3": {"endpoint"').strip().rstrip(","))
+    inv.hosts["a-san"]["data"]["ikz_repository"] = host_data["ikz_repository"]
+    inv.hosts["a-san"]["data"]["ikz_repository"]["reserve"] = {"a": "2G", "b": "2G"}  # the example's are the lab's
+    p = load(inv.write(tmp_path))
+    spec = buckets.s3_of(p.hosts["a-san"])
+    assert (spec.lock_days, spec.object_lock_mode) == (14, "GOVERNANCE")
+
+
+def test_the_readmes_maintenance_example_is_a_valid_partner():
+    entry = ast.literal_eval("{" + _readme_block('"maintenance": "town-app"').strip().rstrip(",") + "}")
+    assert schema.PartnerSpec.model_validate(entry["town"]).maintenance == "town-app"
