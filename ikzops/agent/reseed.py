@@ -2,7 +2,8 @@
 
 On the repository host of a rebuilt (or newly joining) site, as root; settings as one JSON
 line on stdin: ``url`` of the partner's read-only restore server for the job's repository,
-its throwaway ``user`` and ``password``, ``cacert``, the local ``repository`` path and the
+its throwaway ``user`` and ``password`` (or the ``url`` of a bucket and its owner's keys,
+``from_s3``), ``cacert``, the local ``repository`` path and the
 ``password_file`` (the job's repository password, which retention keeps here). restic runs
 as the rest-server's user with local access, like retention: an empty place gets a
 repository with the partner's chunker parameters (so that the copies deduplicate), then
@@ -32,12 +33,16 @@ def _as_user(argv: tuple[str, ...], env: dict[str, str]) -> subprocess.Completed
 
 
 def environment(settings: dict) -> dict[str, str]:
-    scheme, _, rest = settings["url"].partition("://")
+    if settings.get("from_s3"):  # a bucket, read as its owner with the keys given on stdin
+        source = {"RESTIC_FROM_REPOSITORY": settings["url"], "AWS_ACCESS_KEY_ID": settings["from_s3"]["access"],
+                  "AWS_SECRET_ACCESS_KEY": settings["from_s3"]["secret"]}
+    else:
+        scheme, _, rest = settings["url"].partition("://")
+        source = {"RESTIC_FROM_REPOSITORY": f"{scheme}://{settings['user']}:{settings['password']}@{rest}"}
     return restic.environment(
         RESTIC_REPOSITORY=settings["repository"], RESTIC_PASSWORD_FILE=settings["password_file"],
-        RESTIC_FROM_REPOSITORY=f"{scheme}://{settings['user']}:{settings['password']}@{rest}",
         RESTIC_FROM_PASSWORD_FILE=settings["password_file"], RESTIC_CACHE_DIR=CACHE,
-        **restic.access_environment(settings))
+        **restic.access_environment(settings), **source)
 
 
 def exists(settings: dict, env: dict[str, str]) -> bool:

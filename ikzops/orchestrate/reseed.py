@@ -20,11 +20,13 @@ from datetime import UTC, datetime
 from ikzops import execute, layout
 from ikzops.errors import ConfigError, ExitCode, UnreachableError, worst
 from ikzops.execute import Command
-from ikzops.model import loader
+from ikzops.model import buckets, loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.progress import Progress
 from ikzops.runners import restic as runner
 from ikzops.runners import restore_server, ssh
+from ikzops.secrets import s3 as s3_keys
+from ikzops.secrets.store import SecretStore
 
 
 @dataclass
@@ -54,8 +56,8 @@ def _source(p: Partnership, job: Job, site: str, result: ReseedResult) -> layout
     for other in job.destinations:
         if other == site:
             continue
-        if layout.destination(p, job, other).s3:  # no restore server serves a bucket
-            result.notes.append(f"{other}: a bucket is not a source for a reseed yet")
+        if layout.destination(p, job, other).s3 and layout.destination(p, job, site).s3:
+            result.notes.append(f"{other}: from a bucket into a bucket is not supported yet")
             continue
         try:
             found = runner.snapshots_at(p, job, other)
@@ -76,18 +78,26 @@ def reseed_job(p: Partnership, job: Job, site: str) -> ReseedResult:
         return result
     result.from_site = source.site
     target = layout.destination(p, job, site)
-    served_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
-    with restore_server.serving(p.hosts[source.host], source.path, served_id) as served:
-        if served.error:
-            result.error = f"{source.host} could not serve the repository: {served.error}"
-            return result
-        repo = layout.local_repository(job, target)
-        settings = {"url": served.url, "user": served.user, "password": served.password, "cacert": layout.CA_FILE,
-                    "repository": repo.url, "password_file": repo.password_file,
-                    "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
-        agent = Command(layout.agent_argv("reseed"), purpose=f"reseed {job.name} at {target.host}")
+    repo = layout.local_repository(job, target)
+    settings = {"cacert": layout.CA_FILE, "repository": repo.url, "password_file": repo.password_file,
+                "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
+    agent = Command(layout.agent_argv("reseed"), purpose=f"reseed {job.name} at {target.host}")
+    if source.s3:
+        # the bucket is read as its owner, from the host that maintains the target (a holder
+        # of the job's key already): the owner's keys travel on standard input, for this copy
+        keys = s3_keys.needed(SecretStore(p.name), source.gateway, buckets.partner_user(p, job.owner))
+        settings.update(url=source.url, from_s3={"access": keys.access, "secret": keys.secret})
         done = execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
-                                    secrets=(served.password,)))
+                                    secrets=(keys.secret,)))
+    else:
+        served_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
+        with restore_server.serving(p.hosts[source.host], source.path, served_id) as served:
+            if served.error:
+                result.error = f"{source.host} could not serve the repository: {served.error}"
+                return result
+            settings.update(url=served.url, user=served.user, password=served.password)
+            done = execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
+                                        secrets=(served.password,)))
     try:
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

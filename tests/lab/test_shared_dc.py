@@ -259,3 +259,11 @@ def test_the_quota_sampler_at_the_shared_data_centre_reports_what_the_gateway_co
     assert stats["size_actual"] > 0
     assert f'ikzops_partner_quota_used_bytes{{partner="town",host="state-repo"}} {stats["size_actual"]}' in metrics
     assert f'ikzops_partner_quota_bytes{{partner="town",host="state-repo"}} {1 << 30}' in metrics
+
+
+def test_a_reseed_of_the_city_takes_the_tenants_runs_from_its_bucket(many):
+    result = ikzops("reseed", "--site", "city", "--job", "town-files", "--json")
+    assert result.exit_code == ExitCode.OK, result.output
+    seeded = json.loads(result.output[result.output.index("["):result.output.rindex("]") + 1])[0]
+    assert seeded["from_site"] == "shared" and seeded["after"] >= seeded["before"] > 0
+    assert ikzops("verify", "--job", "town-files").exit_code == ExitCode.OK
