@@ -56,7 +56,7 @@ def _read(path: str) -> str:
 
 
 def gateway_bytes(gateway: dict, uid: str) -> int:
-    """What the gateway counts against ``uid``'s quota (its buckets' size as stored)."""
+    """What the gateway counts against ``uid``'s quota: its buckets' size as stored."""
 
     import urllib.parse
     import urllib.request
@@ -65,15 +65,17 @@ def gateway_bytes(gateway: dict, uid: str) -> int:
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    url = f"{gateway['endpoint']}/admin/user?uid={urllib.parse.quote(uid, safe='')}&stats=true"
+    # the sum over the user's buckets (each bucket's index is current); the user's own statistics
+    # are a header RGW refreshes in the background and read 0 for minutes after a first backup
+    url = f"{gateway['endpoint']}/admin/bucket?uid={urllib.parse.quote(uid, safe='')}&stats=true"
     signed = AWSRequest(method="GET", url=url)
     keys = Credentials(_read(gateway["key_file"]), _read(gateway["secret_file"]))
     S3SigV4Auth(keys, "s3", gateway.get("region", "default")).add_auth(signed)
     context = ssl.create_default_context(cafile=gateway.get("cacert"))
     request = urllib.request.Request(url, headers=dict(signed.headers))
     with urllib.request.urlopen(request, context=context, timeout=30) as answer:
-        stats = json.load(answer).get("stats") or {}
-    return int(stats.get("size_actual", 0))
+        found = json.load(answer) or []
+    return sum(int(usage.get("size_actual", 0)) for bucket in found for usage in (bucket.get("usage") or {}).values())
 
 
 def render(plan: dict, used: dict[str, int]) -> str:

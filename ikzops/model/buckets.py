@@ -39,14 +39,14 @@ def client_user(p: Partnership, client: str) -> str:
 
 
 def usage_user(p: Partnership) -> str:
-    """The user that reads every partner's usage on a gateway (admin caps ``users=read``:
+    """The user that reads every partner's usage on a gateway (admin caps ``users=read;buckets=read``:
     statistics, no object): the repository host samples the quotas with it."""
 
     return f"{p.name}-usage"
 
 
 #: the admin caps of :func:`usage_user`
-USAGE_CAPS = "users=read"
+USAGE_CAPS = "users=read;buckets=read"
 
 
 def endpoint_address(spec: S3Spec) -> tuple[str, int]:

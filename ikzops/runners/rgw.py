@@ -78,17 +78,13 @@ class Gateway:
                             "max-size": str(max_size if max_size is not None else -1), "max-objects": "-1",
                             "enabled": "true" if max_size is not None else "false"}, f"set the quota of {uid}")
 
-    def stats(self, uid: str) -> dict:
-        found = self._admin("GET", {"uid": uid, "stats": "true"}, f"read the usage of {uid}") or {}
-        return found.get("stats") or {}
-
     def bucket_bytes(self, name: str) -> int | None:
         """What bucket ``name`` stores, as the gateway accounts it (what counts against the quota)."""
 
         found = self._admin("GET", {"bucket": name, "stats": "true"}, f"read the size of bucket {name}", "bucket")
         if found is None:
             return None
-        return sum(int(usage.get("size_actual", 0)) for usage in (found.get("usage") or {}).values())
+        return _stored(found)
 
     # --- S3, as a bucket owner
     def s3(self, keys: Keys):
@@ -98,6 +94,10 @@ class Gateway:
             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3}, connect_timeout=TIMEOUT,
                           request_checksum_calculation="when_required", response_checksum_validation="when_required"),
         )
+
+
+def _stored(bucket: dict) -> int:
+    return sum(int(usage.get("size_actual", 0)) for usage in (bucket.get("usage") or {}).values())
 
 
 def overwritten(client, name: str, skip: str) -> list[dict]:
