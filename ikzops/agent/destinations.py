@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from .watchdog import run_watched
 
 PROBE_TIMEOUT = 30
 CONNECT_TIMEOUT = 5
+#: one repository created at a time, so that a new job's second repository takes the first's chunker parameters
+_CREATING = threading.Lock()
 
 
 def reachable(url: str, cacert: str | None) -> None:
@@ -85,6 +88,33 @@ def run_against(config: JobConfig, destination: Destination, invocation: restic.
     return done
 
 
+def create_repository(config: JobConfig, destination: Destination) -> None:
+    """The job's repository at ``destination``, with the chunker parameters of its repository
+    at another destination where one answers (a new job's first run creates them one after
+    the other): the runs that catch-up and ``reseed`` copy between them then deduplicate.
+    A site rebuilt empty gets its repository from the next backup this way, before or
+    after its reseed."""
+
+    repo = repository(config, destination)
+    with _CREATING:
+        for peer in config.destinations:
+            if peer.site == destination.site:
+                continue
+            try:
+                reachable(peer.url, config.cacert)
+            except RuntimeError:
+                continue
+            created = run_against(config, destination, restic.init(repo, chunker_from=repository(config, peer)),
+                                  PROBE_TIMEOUT * 2)
+            if created.returncode == 0:
+                log(f"{destination.site}: created repository {destination.url} with the chunker parameters of {peer.site}")
+                return
+        created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
+        if created.returncode != 0:
+            raise RuntimeError(f"cannot create the repository: {restic.explain(restic.error_text(created.stderr))}")
+        log(f"{destination.site}: created repository {destination.url}")
+
+
 def backup_to(config: JobConfig, destination: Destination, paths: list[str], tags: list[str]) -> DestinationResult:
     result = DestinationResult(site=destination.site)
     repo = repository(config, destination)
@@ -93,11 +123,8 @@ def backup_to(config: JobConfig, destination: Destination, paths: list[str], tag
         reachable(destination.url, config.cacert)
         invocation = restic.backup(repo, paths, tags=tags, host=config.client, exclude=config.exclude)
         done = run_against(config, destination, invocation, config.destination_timeout)
-        if done.returncode == 10:  # a new job: create its repository once, then back up
-            created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
-            if created.returncode != 0:
-                raise RuntimeError(f"cannot create the repository: {restic.explain(restic.error_text(created.stderr))}")
-            log(f"{destination.site}: created repository {destination.url}")
+        if done.returncode == 10:  # a new job, or a rebuilt site: create its repository once, then back up
+            create_repository(config, destination)
             done = run_against(config, destination, invocation, config.destination_timeout)
         summary = restic.parse_backup(done.stdout)
         if done.returncode not in (0, 3) or summary is None:

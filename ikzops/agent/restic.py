@@ -92,8 +92,14 @@ def cat_config(repo: Repository) -> Invocation:
     return _invocation(repo, "cat", "config", json_output=False)
 
 
-def init(repo: Repository) -> Invocation:
-    return _invocation(repo, "init")
+def init(repo: Repository, chunker_from: Repository | None = None) -> Invocation:
+    """``restic init``; with ``chunker_from``, with that repository's chunker parameters
+    (``--copy-chunker-params``), so that what ``restic copy`` moves between the two deduplicates."""
+
+    if chunker_from is None:
+        return _invocation(repo, "init")
+    env, from_files = _two_repositories(repo, chunker_from)
+    return Invocation(("restic", "--json", "init", "--copy-chunker-params"), env, from_files)
 
 
 def backup(repo: Repository, paths: list[str], *, tags: list[str], host: str, exclude: list[str] = (),
@@ -126,13 +132,21 @@ def copy(source: Repository, target: Repository, snapshot_ids: list[str]) -> Inv
     and a bucket each side's come from its own repository; between two of a kind, from the
     target (a client's credential is the same at every server of its partner)."""
 
+    env, from_files = _two_repositories(target, source)
+    return Invocation(("restic", "--json", "copy", "--retry-lock", RETRY_LOCK["copy"], "--", *snapshot_ids), env, from_files)
+
+
+def _two_repositories(target: Repository, source: Repository) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment of a command that opens ``source`` (``RESTIC_FROM_*``) beside ``target``;
+    the backend credentials each side's own where they differ in kind (see :func:`copy`)."""
+
     env, from_files = _env(target)
     source_env, _ = _env(source, prefix="FROM_")
     env.update(source_env)
     own, theirs = _env(source)
     env.update({k: v for k, v in own.items() if k == "RESTIC_REST_USERNAME" and k not in env})
     from_files.update({k: v for k, v in theirs.items() if k not in from_files})
-    return Invocation(("restic", "--json", "copy", "--retry-lock", RETRY_LOCK["copy"], "--", *snapshot_ids), env, from_files)
+    return env, from_files
 
 
 def forget(repo: Repository, *, keep_last: int, keep_daily: int, keep_weekly: int, keep_monthly: int,

@@ -29,3 +29,49 @@ def test_a_closed_port_is_a_site_that_is_down():
         port = probe.getsockname()[1]
     with pytest.raises(RuntimeError, match="the site is down or cut off"):
         reachable(f"s3:https://127.0.0.1:{port}/lab-job", None)
+
+
+def _config():
+    from ikzops.agent.job_config import Destination, JobConfig
+
+    sites = [Destination("city", "rest:https://city:8003/app/job"), Destination("district", "rest:https://district:8001/app/job")]
+    return JobConfig(job="job", client="app", site="city", partnership="lab", paths=["/srv"], destinations=sites,
+                     password_file="/p", state_dir="/s", dump_dir="/d", manifest="/m")
+
+
+def _created(monkeypatch, exists: set[str], down: set[str] = frozenset()) -> list[tuple[str, ...]]:
+    """create_repository against fake servers: ``exists`` the sites holding a repository."""
+
+    from types import SimpleNamespace
+
+    from ikzops.agent import destinations
+
+    def probe(url, cacert):
+        if any(site in url for site in down):
+            raise RuntimeError("down")
+
+    def run(config, destination, invocation, timeout):
+        source = invocation.env.get("RESTIC_FROM_REPOSITORY", "")
+        refused = source and not any(site in source for site in exists)
+        calls.append((destination.site, *invocation.argv[2:], source))
+        if not refused:
+            exists.add(destination.site)
+        return SimpleNamespace(returncode=1 if refused else 0, stderr="")
+
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(destinations, "reachable", probe)
+    monkeypatch.setattr(destinations, "run_against", run)
+    config = _config()
+    for destination in config.destinations:
+        destinations.create_repository(config, destination)
+    return calls
+
+
+def test_a_new_jobs_second_repository_takes_the_first_ones_chunker_parameters(monkeypatch):
+    calls = _created(monkeypatch, exists=set())
+    assert calls[-1] == ("district", "init", "--copy-chunker-params", "rest:https://city:8003/app/job")
+
+
+def test_with_no_peer_repository_answering_the_repository_is_created_plainly(monkeypatch):
+    calls = _created(monkeypatch, exists=set(), down={"city", "district"})
+    assert calls == [("city", "init", ""), ("district", "init", "")]

@@ -103,3 +103,10 @@ def test_a_copy_between_a_rest_server_and_a_bucket_carries_both_sides_credential
                                           "RESTIC_REST_PASSWORD": "/etc/ikzops/rest.password"}
     from_bucket = restic.copy(bucket, rest, ["abc"])
     assert from_bucket.env_from_files["AWS_ACCESS_KEY_ID"] == "/k/id" and from_bucket.env["RESTIC_FROM_REPOSITORY"].startswith("s3:")
+
+
+def test_init_from_another_repository_copies_its_chunker_parameters():
+    peer = restic.Repository(url="rest:https://district:8001/app/job", password_file="/p")
+    inv = restic.init(REPO, chunker_from=peer)
+    assert inv.argv[-2:] == ("init", "--copy-chunker-params")
+    assert inv.env["RESTIC_FROM_REPOSITORY"] == peer.url and inv.env["RESTIC_REPOSITORY"] == REPO.url
