@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -16,8 +15,6 @@ from .watchdog import run_watched
 
 PROBE_TIMEOUT = 30
 CONNECT_TIMEOUT = 5
-#: one repository created at a time, so that a new job's second repository takes the first's chunker parameters
-_CREATING = threading.Lock()
 
 
 def reachable(url: str, cacert: str | None) -> None:
@@ -90,29 +87,29 @@ def run_against(config: JobConfig, destination: Destination, invocation: restic.
 
 def create_repository(config: JobConfig, destination: Destination) -> None:
     """The job's repository at ``destination``, with the chunker parameters of its repository
-    at another destination where one answers (a new job's first run creates them one after
-    the other): the runs that catch-up and ``reseed`` copy between them then deduplicate.
-    A site rebuilt empty gets its repository from the next backup this way, before or
-    after its reseed."""
+    at another destination where one answers: a site rebuilt empty gets its repository from
+    the next backup (before or after its ``reseed``) and the runs ``reseed`` and catch-up copy
+    into it still deduplicate. A new job's first run creates its repositories side by side,
+    each its own (waiting for one would cost the first run a second or more)."""
 
     repo = repository(config, destination)
-    with _CREATING:
-        for peer in config.destinations:
-            if peer.site == destination.site:
-                continue
-            try:
-                reachable(peer.url, config.cacert)
-            except RuntimeError:
-                continue
-            created = run_against(config, destination, restic.init(repo, chunker_from=repository(config, peer)),
-                                  PROBE_TIMEOUT * 2)
-            if created.returncode == 0:
-                log(f"{destination.site}: created repository {destination.url} with the chunker parameters of {peer.site}")
-                return
-        created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
-        if created.returncode != 0:
-            raise RuntimeError(f"cannot create the repository: {restic.explain(restic.error_text(created.stderr))}")
-        log(f"{destination.site}: created repository {destination.url}")
+    for peer in config.destinations:
+        if peer.site == destination.site:
+            continue
+        try:
+            reachable(peer.url, config.cacert)
+        except RuntimeError:
+            continue
+        # fails at once (no key derived) where the peer has no repository yet
+        created = run_against(config, destination, restic.init(repo, chunker_from=repository(config, peer)),
+                              PROBE_TIMEOUT * 2)
+        if created.returncode == 0:
+            log(f"{destination.site}: created repository {destination.url} with the chunker parameters of {peer.site}")
+            return
+    created = run_against(config, destination, restic.init(repo), PROBE_TIMEOUT * 2)
+    if created.returncode != 0:
+        raise RuntimeError(f"cannot create the repository: {restic.explain(restic.error_text(created.stderr))}")
+    log(f"{destination.site}: created repository {destination.url}")
 
 
 def backup_to(config: JobConfig, destination: Destination, paths: list[str], tags: list[str]) -> DestinationResult:

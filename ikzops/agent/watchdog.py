@@ -125,10 +125,14 @@ def run_watched(argv: list[str], env: dict[str, str], *, probe: Callable[[], Non
         if reason:
             _stop(process)
             break
-        try:
-            process.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            pass
+        # restic's standard output closes when it ends: the reader's end wakes this loop at
+        # once (Popen.wait with a timeout polls, up to 50 ms late per destination)
+        readers[0].join(timeout=0.5)
+        if not readers[0].is_alive():
+            try:
+                process.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
     for reader in readers:
         reader.join(timeout=GRACE)
     return Watched(process.returncode, "".join(out), "".join(err), reason)

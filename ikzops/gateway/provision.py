@@ -10,14 +10,16 @@ Per gateway (:mod:`ikzops.model.buckets` names everything):
   forgot once its lock has ended.
 
 Each item is read first and changed only when it differs (a second deploy changes nothing);
-``--dry`` reads and reports, and changes nothing.
+``--dry`` reads and reports, and changes nothing. A gateway that does not answer is named
+and skipped: the other gateways and every host are still deployed (the hosts keep the keys
+they have), and the deploy ends with exit 3 as for a host it could not reach.
 """
 
 from __future__ import annotations
 
 import json
 
-from ikzops.errors import ConfigError
+from ikzops.errors import ConfigError, UnreachableError
 from ikzops.model import buckets
 from ikzops.model.partnership import Partnership
 from ikzops.model.quotas import quotas
@@ -30,17 +32,23 @@ from ikzops.secrets.store import SecretStore
 PARTNER_BUCKETS = 1000
 
 
-def provision(p: Partnership, *, dry: bool) -> list[Operation]:
-    """Make every S3 gateway of ``p`` match it; one operation per item, changed or not."""
+def provision(p: Partnership, *, dry: bool) -> tuple[list[Operation], dict[str, str]]:
+    """Make every S3 gateway of ``p`` match it: one operation per item, changed or not, and
+    per repository host whose gateway did not answer, why."""
 
     store = SecretStore(p.name)
     operations: list[Operation] = []
+    down: dict[str, str] = {}
     for host in p.hosts_with("repository"):
         spec = buckets.s3_of(host)
         if spec is None or not p.jobs_landing_on(host.name):
             continue
-        operations += _Provisioner(p, host.name, rgw.gateway(p, host.name), store, dry).run()
-    return operations
+        try:
+            operations += _Provisioner(p, host.name, rgw.gateway(p, host.name), store, dry).run()
+        except UnreachableError as exc:
+            down[host.name] = (f"{exc.message}: its users, quotas and buckets were not checked (the hosts keep the "
+                               "S3 keys they have; deploy again once it answers)")
+    return operations, down
 
 
 class _Provisioner:

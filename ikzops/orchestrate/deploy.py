@@ -48,7 +48,7 @@ def deploy(
     check_limit(p, limit)
     files = deploy_files(only)
     # the S3 gateways' users and buckets first: pyinfra puts their keys on the hosts
-    gateways = provision.provision(p, dry=dry) if not only or "backup" in only else []
+    gateways, gateways_down = provision.provision(p, dry=dry) if not only or "backup" in only else ([], {})
     command = pyinfra.command(inventory, files, limit=limit, dry=dry, allow_destroy=allow_destroy)
     result = execute.run(command, check=False)
     try:
@@ -62,6 +62,9 @@ def deploy(
         report.rulesets = {h: nft.ruleset(p, h) for h in sorted(changing)}
     if result.returncode != 0:
         report.errors = pyinfra.error_lines(result.stderr) or [f"pyinfra exited with {result.returncode}"]
+    if gateways_down:
+        report.unreachable = tuple(dict.fromkeys([*report.unreachable, *gateways_down]))
+        report.errors += [f"{host}: {why}" for host, why in gateways_down.items()]
     if p.hosts_with("repository") and not SecretStore(p.name).path(sealed.PUBLIC_NAME).exists():
         report.warnings.append("the secret store is deposited nowhere (no recovery key): losing this control host would "
                                "lose every repository password; run `ikzops secrets recovery-key -i INV`, print the "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from ikzops import layout
 from ikzops.cli import cli
-from ikzops.errors import ExitCode
+from ikzops.errors import ExitCode, UnreachableError
 from ikzops.lab import manager
 from ikzops.model import buckets
 from ikzops.model.loader import load
@@ -267,3 +268,33 @@ def test_a_reseed_of_the_city_takes_the_tenants_runs_from_its_bucket(many):
     seeded = json.loads(result.output[result.output.index("["):result.output.rindex("]") + 1])[0]
     assert seeded["from_site"] == "shared" and seeded["after"] >= seeded["before"] > 0
     assert ikzops("verify", "--job", "town-files").exit_code == ExitCode.OK
+
+
+@pytest.mark.fault("site")
+def test_a_deploy_while_the_gateway_is_down_deploys_every_host_and_names_the_gateway(many):
+    unit = "ceph-radosgw@rgw.state-repo"
+    sh(many, "state-repo", f"systemctl stop {unit}")
+    try:
+        report = deploys.deploy(SHARED_DC)
+    finally:
+        sh(many, "state-repo", f"systemctl start {unit}")
+        _wait_for_the_gateway(many)
+    assert report.exit_code == ExitCode.UNREACHABLE and report.unreachable == ("state-repo",), report
+    assert any(line.startswith("state-repo: cannot reach the S3 gateway https://172.30.78.31:7480")
+               and "were not checked" in line for line in report.errors), report.errors
+    # pyinfra still deployed every host, the gateway's repository host and the tenant included
+    deployed = {host for op in report.operations for host in (*op.changed, *op.unchanged)}
+    assert {"city-srv", "district-srv", "state-repo", "town-app"} <= deployed
+    assert not any(op.failed for op in report.operations)
+
+
+def _wait_for_the_gateway(p, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            gateway(p).user(buckets.partner_user(p, "town"))
+            return
+        except UnreachableError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)

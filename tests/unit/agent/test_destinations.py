@@ -67,7 +67,7 @@ def _created(monkeypatch, exists: set[str], down: set[str] = frozenset()) -> lis
     return calls
 
 
-def test_a_new_jobs_second_repository_takes_the_first_ones_chunker_parameters(monkeypatch):
+def test_a_repository_made_after_another_destinations_takes_its_chunker_parameters(monkeypatch):
     calls = _created(monkeypatch, exists=set())
     assert calls[-1] == ("district", "init", "--copy-chunker-params", "rest:https://city:8003/app/job")
 
