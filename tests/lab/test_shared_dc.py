@@ -298,3 +298,18 @@ def _wait_for_the_gateway(p, seconds: float = 60) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
+
+
+@pytest.mark.fault("credential")
+def test_a_wrong_admin_secret_stops_the_deploy_before_any_host_with_the_caps_it_needs(many):
+    store = SecretStore(many.name)
+    kept = s3_keys.admin(store, "state-repo")
+    s3_keys.save(store, "state-repo", s3_keys.ADMIN, s3_keys.Keys(kept.access, "not-the-secret"))
+    try:
+        result = ikzops("deploy")
+    finally:
+        s3_keys.save(store, "state-repo", s3_keys.ADMIN, kept)
+    assert result.exit_code == ExitCode.CONFIG, result.output
+    assert "refused ikzops' admin credentials (403 SignatureDoesNotMatch)" in result.output
+    assert "users=*;buckets=*;usage=read" in result.output and "not-the-secret" not in result.output
+    assert "Traceback" not in result.output
