@@ -33,6 +33,7 @@ import sys
 from datetime import UTC, datetime
 
 from . import restic
+from .bucket import open_bucket
 from .execute import log, run
 from .fileio import write_atomic
 from .policy import kept
@@ -44,21 +45,10 @@ def received(path: str, snapshot_id: str) -> datetime:
     return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, UTC)
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read().strip()
-
-
 def bucket_arrivals(entry: dict) -> dict[str, datetime]:
     """``{snapshot id: when the gateway stored it}`` of the bucket ``entry['url']`` names."""
 
-    import boto3  # Debian's python3-boto3, on hosts whose repositories are buckets
-    from botocore.config import Config
-
-    endpoint, _, name = entry["url"].removeprefix("s3:").rpartition("/")
-    client = boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=_read(entry["s3_key_file"]),
-                          aws_secret_access_key=_read(entry["s3_secret_file"]), verify=entry.get("cacert") or True,
-                          config=Config(s3={"addressing_style": "path"}))
+    client, name = open_bucket(entry["url"], entry.get("cacert"), entry["s3_key_file"], entry["s3_secret_file"])
     found = {}
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix="snapshots/"):
         for item in page.get("Contents", []):

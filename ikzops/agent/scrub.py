@@ -1,6 +1,7 @@
 """Prove a repository's pack files intact by hashing them: ``python3 -m ikzops_agent.scrub``.
 
     python3 -m ikzops_agent.scrub REPOSITORY STATE_FILE BUDGET_BYTES
+    python3 -m ikzops_agent.scrub s3:https://HOST:PORT/BUCKET STATE_FILE BUDGET_BYTES CACERT KEY_FILE SECRET_FILE
 
 restic names every pack file by the sha256 of its content, so a pack is proven intact
 by hashing the file alone: at disk speed, without the repository's key and without
@@ -11,6 +12,11 @@ a repository no larger than the budget is read whole every run). Packs are hashe
 every core with large reads. STATE_FILE keeps when each pack was last proven; a
 damaged pack is never marked proven, so it is hashed again (and named) every run
 until it is repaired or gone.
+
+A repository in a bucket is hashed the same way, each pack read from the gateway as the
+bucket's owner (the key files' paths are arguments, never the keys): its arrival is the
+gateway's ``LastModified``, and what is proven is what the gateway serves - damage in the
+storage below it (a bit flipped in a RADOS object) included.
 
 Prints one JSON object: ``packs``/``bytes`` (the repository's), ``hashed`` (packs,
 bytes, new packs), ``damaged`` (pack, size, arrival, problem), ``proven_7d_bytes``
@@ -27,39 +33,84 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from .fileio import write_atomic
 
 READ = 4 << 20
 WEEK = 7 * 86400
+WORKERS = os.cpu_count() or 2
 
 
-def packs(repository: str) -> dict[str, tuple[int, float]]:
-    """pack name -> (size, arrival mtime) for every pack file of the repository."""
+class Files:
+    """A repository on this host's disk (the rest-server's directory)."""
 
-    found = {}
-    data = os.path.join(repository, "data")
-    for folder in sorted(os.listdir(data)):
-        with os.scandir(os.path.join(data, folder)) as entries:
-            for entry in entries:
-                if entry.is_file(follow_symlinks=False) and len(entry.name) == 64:
-                    info = entry.stat(follow_symlinks=False)
-                    found[entry.name] = (info.st_size, info.st_mtime)
-    return found
+    def __init__(self, repository: str) -> None:
+        self.repository = repository
+
+    def packs(self) -> dict[str, tuple[int, float]]:
+        """pack name -> (size, arrival mtime) for every pack file of the repository."""
+
+        found = {}
+        data = os.path.join(self.repository, "data")
+        for folder in sorted(os.listdir(data)):
+            with os.scandir(os.path.join(data, folder)) as entries:
+                for entry in entries:
+                    if entry.is_file(follow_symlinks=False) and len(entry.name) == 64:
+                        info = entry.stat(follow_symlinks=False)
+                        found[entry.name] = (info.st_size, info.st_mtime)
+        return found
+
+    def digest(self, pack: str) -> str:
+        hasher, buffer = hashlib.sha256(), bytearray(READ)
+        view = memoryview(buffer)
+        with open(os.path.join(self.repository, "data", pack[:2], pack), "rb", buffering=0) as handle:
+            while count := handle.readinto(buffer):
+                hasher.update(view[:count])
+        return hasher.hexdigest()
 
 
-def path_of(repository: str, pack: str) -> str:
-    return os.path.join(repository, "data", pack[:2], pack)
+class Bucket:
+    """A repository in a bucket of an S3 gateway, read as the bucket's owner."""
+
+    def __init__(self, url: str, cacert: str, key_file: str, secret_file: str) -> None:
+        from .bucket import open_bucket
+
+        self.client, self.name = open_bucket(url, cacert, key_file, secret_file, connections=2 * WORKERS)
+
+    def packs(self) -> dict[str, tuple[int, float]]:
+        found = {}
+        with _gateway_errors("list the packs"):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix="data/"):
+                for item in page.get("Contents", []):
+                    name = item["Key"].rsplit("/", 1)[-1]
+                    if len(name) == 64:
+                        found[name] = (item["Size"], item["LastModified"].timestamp())
+        return found
+
+    def digest(self, pack: str) -> str:
+        hasher = hashlib.sha256()
+        with _gateway_errors("read it"):
+            body = self.client.get_object(Bucket=self.name, Key=f"data/{pack[:2]}/{pack}")["Body"]
+            for chunk in body.iter_chunks(READ):
+                hasher.update(chunk)
+        return hasher.hexdigest()
 
 
-def digest(path: str) -> str:
-    hasher, buffer = hashlib.sha256(), bytearray(READ)
-    view = memoryview(buffer)
-    with open(path, "rb", buffering=0) as handle:
-        while count := handle.readinto(buffer):
-            hasher.update(view[:count])
-    return hasher.hexdigest()
+@contextmanager
+def _gateway_errors(what: str):
+    """The gateway's refusals and failures as OSError, like a file's (one message, no traceback)."""
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise OSError(f"the gateway would not {what}: {error.get('Code', '?')} {error.get('Message', '')}".strip()) from None
+    except BotoCoreError as exc:
+        raise OSError(f"the gateway would not {what}: {exc}") from None
 
 
 def select(current: dict[str, tuple[int, float]], proven: dict[str, float], budget: int) -> tuple[list[str], list[str]]:
@@ -86,7 +137,8 @@ def coverage(current: dict[str, tuple[int, float]], proven: dict[str, float], no
     return recent, complete
 
 
-def scrub(repository: str, state_file: str, budget: int, now: float | None = None) -> dict:
+def scrub(repository: str | Files | Bucket, state_file: str, budget: int, now: float | None = None) -> dict:
+    store = Files(repository) if isinstance(repository, str) else repository
     started = time.monotonic()
     now = time.time() if now is None else now
     try:
@@ -94,18 +146,19 @@ def scrub(repository: str, state_file: str, budget: int, now: float | None = Non
             state = json.load(handle)
     except FileNotFoundError:
         state = {}
-    current = packs(repository)
+    current = store.packs()
     proven = {p: t for p, t in state.get("proven", {}).items() if p in current}  # pruned ones are gone
     new, due = select(current, proven, budget)
     damaged = []
 
     def check(pack: str) -> tuple[str, str | None]:
         try:
-            return pack, None if digest(path_of(repository, pack)) == pack else "sha256 of its content differs from its name"
+            return pack, None if store.digest(pack) == pack else "sha256 of its content differs from its name"
         except OSError as exc:
             return pack, f"unreadable: {exc.strerror or exc}"
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    # a bucket's packs come over the network: more reads in flight than cores
+    with ThreadPoolExecutor(max_workers=WORKERS if isinstance(store, Files) else 4 * WORKERS) as pool:
         for pack, problem in pool.map(check, [*new, *due]):
             if problem:
                 size, arrived = current[pack]
@@ -126,11 +179,13 @@ def scrub(repository: str, state_file: str, budget: int, now: float | None = Non
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: scrub REPOSITORY STATE_FILE BUDGET_BYTES", file=sys.stderr)
+    bucket = bool(argv) and argv[0].startswith("s3:")
+    if len(argv) != (6 if bucket else 3):
+        print("usage: scrub REPOSITORY STATE_FILE BUDGET_BYTES\n"
+              "       scrub s3:URL STATE_FILE BUDGET_BYTES CACERT KEY_FILE SECRET_FILE", file=sys.stderr)
         return 2
     try:
-        result = scrub(argv[0], argv[1], int(argv[2]))
+        result = scrub(Bucket(argv[0], *argv[3:]) if bucket else Files(argv[0]), argv[1], int(argv[2]))
     except (OSError, ValueError) as exc:
         print(json.dumps({"error": str(exc)}))
         return 2

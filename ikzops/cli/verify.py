@@ -79,8 +79,6 @@ def _hashed(scrub) -> str:
 
     if scrub.error:
         return "FAIL"
-    if scrub.skipped:
-        return "n/a (bucket)"
     if scrub.damaged:
         return f"{len(scrub.damaged)} DAMAGED"
     return f"{scrub.hashed_packs - scrub.new_packs}+{scrub.new_packs}" if scrub.packs else "-"

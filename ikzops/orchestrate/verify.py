@@ -74,8 +74,6 @@ class ScrubResult:
     last_complete_pass: str | None = None
     seconds: float = 0.0
     error: str | None = None
-    #: why no pack was hashed (a bucket: its packs are not files on the repository host)
-    skipped: str | None = None
 
 
 @dataclass
@@ -182,7 +180,7 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         listed = pool.submit(runner.list_snapshots, machine, repo, job.name, as_user=layout.REST_SERVER_USER,
                              now=now, lock=False)
         integrity = pool.submit(_integrity, machine, status, repo, destination, state, subsets=subsets, full=full)
-        hashed = pool.submit(_hash_packs, machine, job, destination)
+        hashed = pool.submit(_hash_packs, machine, job, destination, repo)
         snapshots = listed.result()
         integrity.result()
         _freshness(status, snapshots, job)
@@ -194,9 +192,9 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
 
 def _check_bucket(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination, *,
                   subsets: int, full: bool, now: datetime) -> None:
-    """A repository in a bucket, from its repository host as the bucket's owner: the same
-    check and freshness; no pack hashing there (the packs are the gateway's objects, not
-    files: ``restic check --read-data-subset`` reads them); the size as the gateway counts it."""
+    """A repository in a bucket, from the host that maintains it, as the bucket's owner: the
+    same check, freshness and pack hashing (each pack read from the gateway); the size as
+    the gateway counts it (see :func:`_bucket_checks`)."""
 
     state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
     cursor = execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor")
@@ -205,14 +203,15 @@ def _check_bucket(machine, status: RepoStatus, repo: restic.Repository, job: Job
     if unlocked.returncode == 10:
         status.finding(f"no repository in {destination.url} (has the job ever run?)")
         return
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=3) as pool:
         listed = pool.submit(runner.list_snapshots, machine, repo, job.name, as_user=layout.REST_SERVER_USER,
                              now=now, lock=False)
         integrity = pool.submit(_integrity, machine, status, repo, destination, state, subsets=subsets, full=full)
+        hashed = pool.submit(_hash_packs, machine, job, destination, repo)
         snapshots = listed.result()
         integrity.result()
-    _freshness(status, snapshots, job)
-    status.scrub.skipped = "a bucket: its packs are read by restic check's subsets"
+        _freshness(status, snapshots, job)
+        _scrub(machine, status, repo, job, destination, snapshots, hashed.result())
     state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
 
@@ -289,14 +288,16 @@ def _integrity(machine, status: RepoStatus, repo: restic.Repository, destination
     status.check.last_full_pass = state.get("last_full_pass")
 
 
-def _hash_packs(machine, job: Job, destination: layout.Destination) -> Result:
+def _hash_packs(machine, job: Job, destination: layout.Destination, repo: restic.Repository) -> Result:
     """Every pack that arrived since the last verify, and older ones within the job's
-    budget, hashed against its name (the agent's scrub: no key, no lock)."""
+    budget, hashed against its name (the agent's scrub: no repository key, no lock); a
+    bucket's packs read from the gateway as the bucket's owner (the key files named)."""
 
     state_file = f"{layout.VERIFY_STATE}/{job.name}.scrub.json"
-    return execute.run_remote(machine, Command(layout.agent_argv("scrub", destination.path, state_file,
-                                                                 str(job.spec.scrub_budget)),
-                                               purpose="hash the pack files"), check=False, timeout=6 * 3600)
+    where = ((repo.url, state_file, str(job.spec.scrub_budget), repo.cacert, repo.s3_key_file, repo.s3_secret_file)
+             if destination.s3 else (destination.path, state_file, str(job.spec.scrub_budget)))
+    return execute.run_remote(machine, Command(layout.agent_argv("scrub", *where), purpose="hash the pack files"),
+                              check=False, timeout=6 * 3600)
 
 
 def _scrub(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination,
@@ -317,12 +318,13 @@ def _scrub(machine, status: RepoStatus, repo: restic.Repository, job: Job, desti
     scrub.new_packs, scrub.damaged = found["hashed"]["new"], found["damaged"]
     scrub.proven_7d_bytes, scrub.last_complete_pass = found["proven_7d_bytes"], found["last_complete_pass"]
     others = ", ".join(s for s in job.destinations if s != destination.site)
+    where = destination.url if destination.s3 else f"{destination.host}:{destination.path}"
     for damaged in scrub.damaged:
         damaged["runs"] = _runs_needing(machine, repo, damaged, snapshots)
         needed = ", ".join(damaged["runs"]) or "none of the runs held here"
         status.finding(
-            f"damaged pack {damaged['pack']} at {destination.site} ({destination.host}:{destination.path}/data/"
-            f"{damaged['pack'][:2]}/, arrived {damaged['arrived']}): {damaged['problem']}; runs that need it: "
+            f"damaged pack {damaged['pack']} at {destination.site} ({where}/data/{damaged['pack'][:2]}/, "
+            f"arrived {damaged['arrived']}): {damaged['problem']}; runs that need it: "
             f"{needed}. Restore those --from {others or 'another site'}; repair here with `restic repair packs`"
         )
 

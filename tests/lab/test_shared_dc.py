@@ -216,7 +216,10 @@ def test_verify_measures_a_bucket_as_the_gateway_counts_it_and_a_drill_restores_
     result = ikzops("verify", "--site", "shared", "--json")
     assert result.exit_code == ExitCode.OK, result.output
     rows = json.loads(result.output)["repositories"]
-    assert rows and all(row["size_bytes"] > 0 and row["scrub"]["skipped"] for row in rows)
+    assert rows and all(row["size_bytes"] > 0 for row in rows)
+    # every pack of each bucket proven by its hash, read from the gateway
+    assert all(row["scrub"]["packs"] > 0 and not row["scrub"]["damaged"] and row["scrub"]["last_complete_pass"]
+               for row in rows)
     drill = ikzops("drill", "--job", "town-files", "--from", "shared", "--json")
     assert drill.exit_code == ExitCode.OK, drill.output
 
@@ -237,6 +240,34 @@ def test_a_pack_a_client_writes_over_is_a_finding_and_its_earlier_version_is_kep
     finally:  # the owner drops the forged version (GOVERNANCE lets it); the original is current again
         owner.delete_object(Bucket=name, Key=pack, VersionId=forged["VersionId"], BypassGovernanceRetention=True)
     assert owner.get_object(Bucket=name, Key=pack)["Body"].read() == original
+    assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
+
+
+#: the pool RGW keeps objects' data in (its default zone)
+DATA_POOL = "default.rgw.buckets.data"
+
+
+@pytest.mark.fault("data")
+def test_a_bit_flipped_below_the_gateway_is_found_by_the_next_plain_verify(many):
+    name = "shared-dc-town-files"
+    owner = as_user(many, buckets.partner_user(many, "town"))
+    pack = owner.list_objects_v2(Bucket=name, Prefix="data/")["Contents"][0]["Key"]
+    assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
+    # the RADOS object holding the start of the pack's current version, changed in place: what
+    # a disk's bit rot does, with no new version and no S3 request
+    found = f"rados -p {DATA_POOL} ls | grep -F -- '_{pack}' | grep -v __shadow_ | head -1"
+    flip = ("python3 -c \"import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1; "
+            "open(sys.argv[1], 'wb').write(b)\" /tmp/rot")
+    sh(many, "state-repo", f"o=$({found}); test -n \"$o\" && rados -p {DATA_POOL} get \"$o\" /tmp/rot.orig && "
+                           f"cp /tmp/rot.orig /tmp/rot && {flip} && rados -p {DATA_POOL} put \"$o\" /tmp/rot")
+    try:
+        result = ikzops("verify", "--site", "shared", "--job", "town-files", "--json")
+    finally:
+        sh(many, "state-repo", f"o=$({found}); rados -p {DATA_POOL} put \"$o\" /tmp/rot.orig && rm -f /tmp/rot*")
+    assert result.exit_code == ExitCode.FINDING, result.output
+    row = json.loads(result.output)["repositories"][0]
+    assert [d["pack"] for d in row["scrub"]["damaged"]] == [pack.rsplit("/", 1)[-1]]
+    assert f"damaged pack {pack.rsplit('/', 1)[-1]} at shared (https://" in " ".join(row["findings"])
     assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
 
 

@@ -67,3 +67,69 @@ def test_state_forgets_pruned_packs_and_is_private(tmp_path):
     result = scrub(str(repo), str(state), budget=10_000, now=NOW + 1)
     assert result["packs"] == 3 and names[0] not in json.loads(state.read_text())["proven"]
     assert state.stat().st_mode & 0o777 == 0o600
+
+
+class FakeBody:
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+
+    def iter_chunks(self, size: int):
+        for start in range(0, len(self.content), size):
+            yield self.content[start:start + size]
+
+
+class FakeS3:
+    """A bucket's objects as a gateway serves them (``refuse``: the code every request gets)."""
+
+    def __init__(self, objects: dict[str, bytes], refuse: str | None = None) -> None:
+        self.objects, self.refuse = objects, refuse
+
+    def _answer(self, operation: str):
+        from botocore.exceptions import ClientError
+
+        if self.refuse:
+            raise ClientError({"Error": {"Code": self.refuse, "Message": "no"}}, operation)
+
+    def get_paginator(self, operation: str):
+        from datetime import UTC, datetime
+
+        self._answer(operation)
+        contents = [{"Key": key, "Size": len(body), "LastModified": datetime.fromtimestamp(NOW, UTC)}
+                    for key, body in self.objects.items()]
+        return type("Pages", (), {"paginate": lambda _, **kwargs: [{"Contents": contents}]})()
+
+    def get_object(self, Bucket: str, Key: str):  # noqa: N803 - boto3's names
+        self._answer("GetObject")
+        return {"Body": FakeBody(self.objects[Key])}
+
+
+def bucket(objects: dict[str, bytes], refuse: str | None = None):
+    from ikzops.agent.scrub import Bucket
+
+    store = Bucket.__new__(Bucket)
+    store.client, store.name = FakeS3(objects, refuse), "lab-job"
+    return store
+
+
+def test_a_bucket_pack_the_gateway_serves_changed_is_named_damaged(tmp_path):
+    good, bad = b"a" * 5000, b"b" * 5000
+    names = [hashlib.sha256(content).hexdigest() for content in (good, bad)]
+    objects = {f"data/{names[0][:2]}/{names[0]}": good, f"data/{names[1][:2]}/{names[1]}": b"rotten" + bad[6:],
+               "locks/x": b"lock", "config": b"c"}
+    result = scrub(bucket(objects), str(tmp_path / "state.json"), budget=1, now=NOW)
+    assert result["packs"] == 2 and [d["pack"] for d in result["damaged"]] == [names[1]]
+
+
+def test_a_gateway_refusing_the_listing_is_an_error_with_its_code_not_a_traceback(tmp_path):
+    import pytest
+
+    with pytest.raises(OSError, match="the gateway would not list the packs: AccessDenied"):
+        scrub(bucket({}, refuse="AccessDenied"), str(tmp_path / "state.json"), budget=1, now=NOW)
+
+
+def test_a_pack_the_gateway_will_not_serve_is_unreadable_and_named(tmp_path):
+    name = hashlib.sha256(b"x").hexdigest()
+    store = bucket({f"data/{name[:2]}/{name}": b"x"})
+    store.client.get_object = lambda **kwargs: FakeS3({}, refuse="NoSuchKey")._answer("GetObject")
+    result = scrub(store, str(tmp_path / "state.json"), budget=1, now=NOW)
+    assert result["damaged"][0]["problem"].startswith("unreadable: the gateway would not read it: NoSuchKey")
