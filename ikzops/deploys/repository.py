@@ -178,7 +178,7 @@ def bucket_maintenance() -> None:
     if "repository" not in host.groups:
         server.user(name=f"account {USER} (retention, verify and drills of buckets)", user=USER, system=True,
                     home="/nonexistent", shell="/usr/sbin/nologin", create_home=False)
-    apt.packages(name="Install restic, python3-boto3 (retention reads when each snapshot arrived)",
+    apt.packages(name="Install restic, python3-boto3 (retention reads when each snapshot arrived, verify hashes the packs)",
                  packages=["restic", "python3-boto3"])
     for gateway, partner in owners:
         s3_key_files(f"owner {partner} at {gateway}", store, gateway, buckets.partner_user(p, partner),
