@@ -9,7 +9,7 @@ from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from tests.faults.lab.breakage import altered, sh
+from tests.faults.lab.breakage import altered, sh, timer_held
 from tests.lab.helpers import LAB, largest_indexed_pack, repo_path
 
 pytestmark = pytest.mark.fault("data")
@@ -38,15 +38,16 @@ def assert_found_at_district_only(job: str):
     (largest_index, 'truncate -s $(( $(stat -c %s "$f") / 2 )) "$f"'),
 ], ids=["missing pack", "truncated index"])
 def test_damaged_repository_file_is_found_and_the_other_site_restores_everything(p, ledger, fault, pick, damage):
-    # both sites in step first: a run an earlier fault case left at one site only would be
-    # counted as lost with that site damaged (the next backup's catch-up copies it over)
-    assert backups.backup(LAB, ("city-files",), Recorder())[0].status == 0
-    before = ledger.take(("city-files",))
-    # runs the city's retention has forgotten by policy while the district (whose retention
-    # runs on its own schedule) still holds them: not the fault's to lose
-    retired = frozenset(set(before["city-files"]["district"]) - set(before["city-files"]["city"]))
-    with altered(p, "district-san", pick(p), script=damage):
-        assert_found_at_district_only("city-files")
-        fault.lost_bytes = ledger.lost_since(before, retired=retired)
+    with timer_held(p, "city-files"):
+        # both sites in step first: a run an earlier fault case left at one site only would be
+        # counted as lost with that site damaged (the next backup's catch-up copies it over)
+        assert backups.backup(LAB, ("city-files",), Recorder())[0].status == 0
+        before = ledger.take(("city-files",))
+        # runs the city's retention has forgotten by policy while the district (whose retention
+        # runs on its own schedule) still holds them: not the fault's to lose
+        retired = frozenset(set(before["city-files"]["district"]) - set(before["city-files"]["city"]))
+        with altered(p, "district-san", pick(p), script=damage):
+            assert_found_at_district_only("city-files")
+            fault.lost_bytes = ledger.lost_since(before, retired=retired)
     assert fault.lost_bytes == 0
     assert verifier.verify(LAB, jobs=("city-files",), sites=("district",), full=True).exit_code == ExitCode.OK
