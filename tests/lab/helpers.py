@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import time
 import uuid
@@ -187,3 +188,18 @@ def lun_write(p, client: str, lun_name: str, offset: int, size: int) -> None:
 
     on_lun(p, client, lun_name, f'head -c {size} /dev/urandom | '
                                 f'python3 /root/iscsi_write.py "$PORTAL" "$IQN" "$LUN" "$INITIATOR" {offset}')
+
+
+@contextlib.contextmanager
+def timer_held(p, job: str):
+    """``job``'s own timer held (a run it started is waited for): a case that compares the
+    sites' runs must not meet a scheduled run between its two destinations (the lab's jobs run
+    every 15 minutes), which verify rightly shows as a run one site lacks for that moment."""
+
+    unit, client = layout.unit_name(job), p.jobs[job].client
+    sh(p, client, f"systemctl stop {unit}.timer && for i in $(seq 600); do "
+                  f"systemctl is-active --quiet {unit}.service || exit 0; sleep 0.5; done; exit 1")
+    try:
+        yield
+    finally:
+        sh(p, client, f"systemctl start {unit}.timer")

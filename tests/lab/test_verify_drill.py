@@ -22,7 +22,7 @@ from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
 from ikzops.runners import restic as runner
 from ikzops.state import state_root
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, largest_indexed_pack, repo_path, sh
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, largest_indexed_pack, repo_path, sh, timer_held
 
 
 @pytest.fixture(scope="module")
@@ -91,16 +91,17 @@ def test_a_lock_left_by_a_killed_restic_is_removed_and_the_repository_checked(ba
 @pytest.mark.fault("data")
 def test_deleted_replica_at_one_site_is_a_replication_gap(backed_up, p):
     path = repo_path(p, "city-files", "district")
-    newest = sh(p, "district-san", f"ls -t {path}/snapshots | head -1").strip()
-    sh(p, "district-san", f"mv {path}/snapshots/{newest} /var/tmp/ikzops-test-snapshot")
-    try:
-        report = verifier.verify(LAB, jobs=("city-files",))
-        district = next(r for r in report.repositories if r.site == "district")
-        assert report.exit_code == ExitCode.FINDING
-        assert district.missing_runs and "replication gap" in " ".join(district.findings)
-        assert next(r for r in report.repositories if r.site == "city").status == "ok"
-    finally:
-        sh(p, "district-san", f"mv /var/tmp/ikzops-test-snapshot {path}/snapshots/{newest}")
+    with timer_held(p, "city-files"):
+        newest = sh(p, "district-san", f"ls -t {path}/snapshots | head -1").strip()
+        sh(p, "district-san", f"mv {path}/snapshots/{newest} /var/tmp/ikzops-test-snapshot")
+        try:
+            report = verifier.verify(LAB, jobs=("city-files",))
+            district = next(r for r in report.repositories if r.site == "district")
+            assert report.exit_code == ExitCode.FINDING
+            assert district.missing_runs and "replication gap" in " ".join(district.findings)
+            assert next(r for r in report.repositories if r.site == "city").status == "ok"
+        finally:
+            sh(p, "district-san", f"mv /var/tmp/ikzops-test-snapshot {path}/snapshots/{newest}")
 
 
 def fresh_pack(p) -> tuple[int, str]:

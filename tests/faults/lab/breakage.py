@@ -164,18 +164,3 @@ def retention_plan(p, job: str, site: str) -> tuple[set[str], set[str]]:
     keep, _ = retention.decide(snapshots, {s["id"]: s["arrived"] for s in snapshots},
                                p.jobs[job].spec.retention.policy())
     return keep, {restic.tag_value(s, "ikz-run") or s["id"] for s in snapshots if s["id"] not in keep}
-
-
-@contextlib.contextmanager
-def timer_held(p, job: str):
-    """``job``'s own timer held (a run it started is waited for): a case that compares the
-    sites' runs must not meet a scheduled run between its two destinations (the lab's jobs run
-    every 15 minutes), which verify rightly shows as a run one site lacks for that moment."""
-
-    unit, client = layout.unit_name(job), p.jobs[job].client
-    sh(p, client, f"systemctl stop {unit}.timer && for i in $(seq 600); do "
-                  f"systemctl is-active --quiet {unit}.service || exit 0; sleep 0.5; done; exit 1")
-    try:
-        yield
-    finally:
-        sh(p, client, f"systemctl start {unit}.timer")

@@ -9,8 +9,8 @@ from ikzops.errors import ExitCode
 from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import verify as verifier
 from ikzops.progress import Recorder
-from tests.faults.lab.breakage import altered, sh, timer_held
-from tests.lab.helpers import LAB, largest_indexed_pack, repo_path
+from tests.faults.lab.breakage import altered, sh
+from tests.lab.helpers import LAB, largest_indexed_pack, repo_path, timer_held
 
 pytestmark = pytest.mark.fault("data")
 
