@@ -267,7 +267,7 @@ def test_a_bit_flipped_below_the_gateway_is_found_by_the_next_plain_verify(many)
     assert result.exit_code == ExitCode.FINDING, result.output
     row = json.loads(result.output)["repositories"][0]
     assert [d["pack"] for d in row["scrub"]["damaged"]] == [pack.rsplit("/", 1)[-1]]
-    assert f"damaged pack {pack.rsplit('/', 1)[-1]} at shared (https://" in " ".join(row["findings"])
+    assert f"damaged pack {pack.rsplit('/', 1)[-1]} at shared (s3:https://" in " ".join(row["findings"])
     assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
 
 
