@@ -18,6 +18,7 @@ import os
 import ssl
 import sys
 
+from .bucket import read_key
 from .execute import log
 from .fileio import write_atomic
 from .metrics import labels, render_gauges
@@ -50,11 +51,6 @@ def _raise(error: OSError) -> None:
         raise error
 
 
-def _read(path: str) -> str:
-    with open(path, encoding="utf-8") as handle:
-        return handle.read().strip()
-
-
 def gateway_bytes(gateway: dict, uid: str) -> int:
     """What the gateway counts against ``uid``'s quota: its buckets' size as stored."""
 
@@ -69,7 +65,7 @@ def gateway_bytes(gateway: dict, uid: str) -> int:
     # are a header RGW refreshes in the background and read 0 for minutes after a first backup
     url = f"{gateway['endpoint']}/admin/bucket?uid={urllib.parse.quote(uid, safe='')}&stats=true"
     signed = AWSRequest(method="GET", url=url)
-    keys = Credentials(_read(gateway["key_file"]), _read(gateway["secret_file"]))
+    keys = Credentials(read_key(gateway["key_file"]), read_key(gateway["secret_file"]))
     S3SigV4Auth(keys, "s3", gateway.get("region", "default")).add_auth(signed)
     context = ssl.create_default_context(cafile=gateway.get("cacert"))
     request = urllib.request.Request(url, headers=dict(signed.headers))

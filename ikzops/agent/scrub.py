@@ -46,6 +46,9 @@ WORKERS = os.cpu_count() or 2
 class Files:
     """A repository on this host's disk (the rest-server's directory)."""
 
+    #: packs hashed at once: one a core
+    workers = WORKERS
+
     def __init__(self, repository: str) -> None:
         self.repository = repository
 
@@ -74,10 +77,13 @@ class Files:
 class Bucket:
     """A repository in a bucket of an S3 gateway, read as the bucket's owner."""
 
+    #: packs hashed at once: they come over the network, so more reads in flight than cores
+    workers = 4 * WORKERS
+
     def __init__(self, url: str, cacert: str, key_file: str, secret_file: str) -> None:
         from .bucket import open_bucket
 
-        self.client, self.name = open_bucket(url, cacert, key_file, secret_file, connections=2 * WORKERS)
+        self.client, self.name = open_bucket(url, cacert, key_file, secret_file, connections=self.workers)
 
     def packs(self) -> dict[str, tuple[int, float]]:
         found = {}
@@ -157,8 +163,7 @@ def scrub(repository: str | Files | Bucket, state_file: str, budget: int, now: f
         except OSError as exc:
             return pack, f"unreadable: {exc.strerror or exc}"
 
-    # a bucket's packs come over the network: more reads in flight than cores
-    with ThreadPoolExecutor(max_workers=WORKERS if isinstance(store, Files) else 4 * WORKERS) as pool:
+    with ThreadPoolExecutor(max_workers=store.workers) as pool:
         for pack, problem in pool.map(check, [*new, *due]):
             if problem:
                 size, arrived = current[pack]

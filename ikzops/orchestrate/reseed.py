@@ -82,13 +82,18 @@ def reseed_job(p: Partnership, job: Job, site: str) -> ReseedResult:
     settings = {"cacert": layout.CA_FILE, "repository": repo.url, "password_file": repo.password_file,
                 "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
     agent = Command(layout.agent_argv("reseed"), purpose=f"reseed {job.name} at {target.host}")
+
+    def run_agent(secret: str):
+        """The agent on the target's host, ``settings`` on its stdin (``secret`` masked in what is logged)."""
+        return execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
+                                    secrets=(secret,)))
+
     if source.s3:
         # the bucket is read as its owner, from the host that maintains the target (a holder
         # of the job's key already): the owner's keys travel on standard input, for this copy
         keys = s3_keys.needed(SecretStore(p.name), source.gateway, buckets.partner_user(p, job.owner))
         settings.update(url=source.url, from_s3={"access": keys.access, "secret": keys.secret})
-        done = execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
-                                    secrets=(keys.secret,)))
+        done = run_agent(keys.secret)
     else:
         served_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(2)}"
         with restore_server.serving(p.hosts[source.host], source.path, served_id) as served:
@@ -96,8 +101,7 @@ def reseed_job(p: Partnership, job: Job, site: str) -> ReseedResult:
                 result.error = f"{source.host} could not serve the repository: {served.error}"
                 return result
             settings.update(url=served.url, user=served.user, password=served.password)
-            done = execute.feed(replace(ssh.command(p.hosts[target.host], agent), stdin=json.dumps(settings) + "\n",
-                                        secrets=(served.password,)))
+            done = run_agent(served.password)
     try:
         outcome = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -156,23 +156,10 @@ def check_repository(connections: Connections, job: Job, destination: layout.Des
 def _check(machine, status: RepoStatus, job: Job, destination: layout.Destination, *, subsets: int,
            full: bool, now: datetime) -> None:
     repo = layout.local_repository(job, destination)
-    if destination.s3:
-        _check_bucket(machine, status, repo, job, destination, subsets=subsets, full=full, now=now)
+    state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
+    state = (_open_bucket if destination.s3 else _open_directory)(machine, status, repo, destination, state_file)
+    if state is None:
         return
-    path, state_file = shlex.quote(destination.path), f"{layout.VERIFY_STATE}/{job.name}.json"
-    # one round trip: is there a repository, has it locks, and the check cursor
-    looked = execute.run_remote_shell(
-        machine, f"test -f {path}/config || exit 10; ls -A {path}/locks | wc -l; cat {state_file} 2>/dev/null || echo '{{}}'",
-        "look for the repository, its locks and the check cursor")
-    if looked.returncode != 0:
-        status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
-        return
-    locks, _, cursor = looked.stdout.partition("\n")
-    if locks.strip() != "0":
-        # locks of processes that died (an interrupted drill, check or backup) would fail what
-        # follows; restic removes only the stale ones (a running backup's lock stays)
-        runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
-    state = json.loads(cursor.strip() or "{}")
     # at once: the listing (without a lock) beside the check (its exclusive lock) and the
     # pack hashing (no key, no lock): each is mostly one core's work (restic's key
     # derivation, the hashing), and this host has more than one
@@ -185,35 +172,45 @@ def _check(machine, status: RepoStatus, job: Job, destination: layout.Destinatio
         integrity.result()
         _freshness(status, snapshots, job)
         _scrub(machine, status, repo, job, destination, snapshots, hashed.result())
-    _size(machine, status, destination, state)
+    if not destination.s3:  # a bucket's size is the gateway's count (see _bucket_checks)
+        _size(machine, status, destination, state)
     state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
     write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
 
 
-def _check_bucket(machine, status: RepoStatus, repo: restic.Repository, job: Job, destination: layout.Destination, *,
-                  subsets: int, full: bool, now: datetime) -> None:
-    """A repository in a bucket, from the host that maintains it, as the bucket's owner: the
-    same check, freshness and pack hashing (each pack read from the gateway); the size as
-    the gateway counts it (see :func:`_bucket_checks`)."""
+def _open_directory(machine, status: RepoStatus, repo: restic.Repository, destination: layout.Destination,
+                    state_file: str) -> dict | None:
+    """A repository in a rest-server's directory: its check cursor, after stale locks are
+    removed; None (a finding) if there is no repository."""
 
-    state_file = f"{layout.VERIFY_STATE}/{job.name}.json"
+    path = shlex.quote(destination.path)
+    # one round trip: is there a repository, has it locks, and the check cursor
+    looked = execute.run_remote_shell(
+        machine, f"test -f {path}/config || exit 10; ls -A {path}/locks | wc -l; cat {state_file} 2>/dev/null || echo '{{}}'",
+        "look for the repository, its locks and the check cursor")
+    if looked.returncode != 0:
+        status.finding(f"no repository at {destination.host}:{destination.path} (has the job ever run?)")
+        return None
+    locks, _, cursor = looked.stdout.partition("\n")
+    if locks.strip() != "0":
+        # locks of processes that died (an interrupted drill, check or backup) would fail what
+        # follows; restic removes only the stale ones (a running backup's lock stays)
+        runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
+    return json.loads(cursor.strip() or "{}")
+
+
+def _open_bucket(machine, status: RepoStatus, repo: restic.Repository, destination: layout.Destination,
+                 state_file: str) -> dict | None:
+    """A repository in a bucket, from the host that maintains it, as the bucket's owner: its
+    check cursor, after stale locks are removed; None (a finding) if there is no repository.
+    It is checked and hashed like a directory (each pack read from the gateway)."""
+
     cursor = execute.run_remote_shell(machine, f"cat {state_file} 2>/dev/null || echo '{{}}'", "read the check cursor")
-    state = json.loads(cursor.stdout.strip() or "{}")
     unlocked = runner.run(machine, restic.unlock(repo), check=False, as_user=layout.REST_SERVER_USER)
     if unlocked.returncode == 10:
         status.finding(f"no repository in {destination.url} (has the job ever run?)")
-        return
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        listed = pool.submit(runner.list_snapshots, machine, repo, job.name, as_user=layout.REST_SERVER_USER,
-                             now=now, lock=False)
-        integrity = pool.submit(_integrity, machine, status, repo, destination, state, subsets=subsets, full=full)
-        hashed = pool.submit(_hash_packs, machine, job, destination, repo)
-        snapshots = listed.result()
-        integrity.result()
-        _freshness(status, snapshots, job)
-        _scrub(machine, status, repo, job, destination, snapshots, hashed.result())
-    state["last_verify"] = datetime.now(UTC).isoformat(timespec="seconds")
-    write_file(machine, state_file, json.dumps(state), mode="0600", purpose="save the check cursor")
+        return None
+    return json.loads(cursor.stdout.strip() or "{}")
 
 
 def _freshness(status: RepoStatus, snapshots: runner.Snapshots, job: Job) -> None:
