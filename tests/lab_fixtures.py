@@ -13,6 +13,7 @@ import pytest
 import testinfra
 
 from ikzops import layout
+from ikzops.errors import ExitCode
 from ikzops.lab import manager
 from ikzops.lab.seed import seed
 from ikzops.lab.ssh import open_client
@@ -21,6 +22,7 @@ from ikzops.model.loader import load
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
 from tests.lab.helpers import LAB, sh
+from tests.lab.many import SHARED_DC, ikzops
 
 LAB_FOLDERS = ("tests/lab/", "tests/faults/lab/")
 
@@ -67,6 +69,21 @@ def hosts(lab, lab_state) -> dict[str, testinfra.host.Host]:
 def p(lab):
     """The lab's partnership, validated."""
     return load(LAB)
+
+
+@pytest.fixture(scope="session")
+def many():
+    """The lab of many (inventories/shared_dc.py), up beside the default lab, deployed, and
+    every job backed up once: its partnership (once per session, for tests/lab/test_shared_dc.py
+    and the S3 cases of tests/faults/lab/test_s3.py)."""
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root")
+    manager.up(Recorder(), SHARED_DC)
+    report = deploys.deploy(SHARED_DC)
+    assert not report.errors, report.errors
+    backed_up = ikzops("backup")
+    assert backed_up.exit_code == ExitCode.OK, backed_up.output
+    return load(SHARED_DC)
 
 
 @pytest.fixture(scope="session")
