@@ -33,7 +33,7 @@ import sys
 from datetime import UTC, datetime
 
 from . import restic
-from .bucket import open_bucket
+from .bucket import arrivals
 from .execute import log, run
 from .fileio import write_atomic
 from .policy import kept
@@ -43,17 +43,6 @@ CONFIG = "/etc/ikzops/retention.json"
 
 def received(path: str, snapshot_id: str) -> datetime:
     return datetime.fromtimestamp(os.stat(os.path.join(path, "snapshots", snapshot_id)).st_mtime, UTC)
-
-
-def bucket_arrivals(entry: dict) -> dict[str, datetime]:
-    """``{snapshot id: when the gateway stored it}`` of the bucket ``entry['url']`` names."""
-
-    client, name = open_bucket(entry["url"], entry.get("cacert"), entry["s3_key_file"], entry["s3_secret_file"])
-    found = {}
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix="snapshots/"):
-        for item in page.get("Contents", []):
-            found[item["Key"].rsplit("/", 1)[-1]] = item["LastModified"].astimezone(UTC)
-    return found
 
 
 def repository(entry: dict, state_dir: str) -> restic.Repository:
@@ -85,7 +74,7 @@ def apply(entry: dict, repo: restic.Repository) -> dict:
         return {"status": "failed", "error": f"cannot list snapshots: {restic.error_text(listed.stderr)}"}
     snapshots = restic.parse_snapshots(listed.stdout)
     if entry.get("url"):
-        stored = bucket_arrivals(entry)
+        stored = arrivals(entry["url"], entry.get("cacert"), entry["s3_key_file"], entry["s3_secret_file"])
         missing = [s["short_id"] for s in snapshots if s["id"] not in stored]
         if missing:
             return {"status": "failed", "error": f"no arrival time for snapshot(s) {', '.join(missing)}"}

@@ -33,9 +33,9 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from .bucket import gateway_errors, open_bucket
 from .fileio import write_atomic
 
 READ = 4 << 20
@@ -81,13 +81,11 @@ class Bucket:
     workers = 4 * WORKERS
 
     def __init__(self, url: str, cacert: str, key_file: str, secret_file: str) -> None:
-        from .bucket import open_bucket
-
         self.client, self.name = open_bucket(url, cacert, key_file, secret_file, connections=self.workers)
 
     def packs(self) -> dict[str, tuple[int, float]]:
         found = {}
-        with _gateway_errors("list the packs"):
+        with gateway_errors("list the packs"):
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix="data/"):
                 for item in page.get("Contents", []):
                     name = item["Key"].rsplit("/", 1)[-1]
@@ -97,26 +95,11 @@ class Bucket:
 
     def digest(self, pack: str) -> str:
         hasher = hashlib.sha256()
-        with _gateway_errors("read it"):
+        with gateway_errors("read it"):
             body = self.client.get_object(Bucket=self.name, Key=f"data/{pack[:2]}/{pack}")["Body"]
             for chunk in body.iter_chunks(READ):
                 hasher.update(chunk)
         return hasher.hexdigest()
-
-
-@contextmanager
-def _gateway_errors(what: str):
-    """The gateway's refusals and failures as OSError, like a file's (one message, no traceback)."""
-
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
-        yield
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise OSError(f"the gateway would not {what}: {error.get('Code', '?')} {error.get('Message', '')}".strip()) from None
-    except BotoCoreError as exc:
-        raise OSError(f"the gateway would not {what}: {exc}") from None
 
 
 def select(current: dict[str, tuple[int, float]], proven: dict[str, float], budget: int) -> tuple[list[str], list[str]]:

@@ -2,8 +2,9 @@
 
 A backup run writes one snapshot to every site, each with its own snapshot id but the
 same run id (tag ``ikz-run``); runs are what a person restores, so runs are listed, with
-the sites holding each. Both read the repositories on their repository hosts (local
-access, as verify and drills do), so they work with the home site gone.
+the sites holding each. Both read the repositories where verify and drills do (on their
+repository hosts with local access, a bucket from the host that maintains it), so they work
+with the home site gone.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from ikzops import execute, layout
 from ikzops.agent import restic
 from ikzops.errors import ConfigError, ExitCode, IkzopsError, UnreachableError
+from ikzops.execute import Command
 from ikzops.model import loader
 from ikzops.model.partnership import Job, Partnership
 from ikzops.runners import restic as runner
@@ -48,17 +50,34 @@ def read_site(p: Partnership, job: Job, destination: layout.Destination, now: da
                 copy.error = found.error
                 return copy
             copy.snapshots = {restic.tag_value(s, "ikz-run") or s["id"]: s for s in found.all}
-            stat = execute.run_remote_shell(
-                machine, f"cd {destination.path}/snapshots 2>/dev/null && stat -c '%Y %n' * 2>/dev/null", "arrival times")
-            times = dict(reversed(line.split(" ", 1)) for line in stat.stdout.splitlines() if " " in line)
-            copy.arrived = {run: datetime.fromtimestamp(int(times[s["id"]]), UTC).isoformat(timespec="seconds")
-                            for run, s in copy.snapshots.items() if s["id"] in times}
+            times = _arrivals(machine, job, destination)
+            copy.arrived = {run: times[s["id"]] for run, s in copy.snapshots.items() if s["id"] in times}
             state = execute.run_remote_shell(machine, f"cat {layout.VERIFY_STATE}/{job.name}.json 2>/dev/null",
                                              "the last check").stdout
             copy.damaged = bool(state.strip()) and json.loads(state).get("last_check", {}).get("ok") is False
     except IkzopsError as exc:
         copy.reachable, copy.error = False, exc.message
     return copy
+
+
+def _arrivals(machine, job: Job, destination: layout.Destination) -> dict[str, str]:
+    """``{snapshot id: when it arrived}``: its file's mtime on a rest-server's disk, or when
+    the gateway stored it in a bucket (asked as the owner, from the host maintaining it).
+    Where that cannot be read, the runs show no arrival and the listing stands."""
+
+    if destination.s3:
+        repo = layout.local_repository(job, destination)
+        asked = execute.run_remote(machine, Command(layout.agent_argv(
+            "bucket", "arrivals", destination.url, repo.cacert or "", repo.s3_key_file, repo.s3_secret_file),
+            purpose="arrival times from the gateway"), check=False)
+        try:
+            return json.loads(asked.stdout.strip().splitlines()[-1]).get("arrived", {})
+        except (ValueError, IndexError):
+            return {}
+    stat = execute.run_remote_shell(
+        machine, f"cd {destination.path}/snapshots 2>/dev/null && stat -c '%Y %n' * 2>/dev/null", "arrival times")
+    times = dict(reversed(line.split(" ", 1)) for line in stat.stdout.splitlines() if " " in line)
+    return {key: datetime.fromtimestamp(int(mtime), UTC).isoformat(timespec="seconds") for key, mtime in times.items()}
 
 
 @dataclass

@@ -94,6 +94,40 @@ def test_retention_of_the_buckets_reads_arrival_times_from_the_gateway_where_eac
         assert {job: entry["status"] for job, entry in report["repositories"].items()} == dict.fromkeys(jobs, "ok")
 
 
+def test_snapshots_shows_each_of_the_tenants_runs_held_at_the_city_and_in_its_bucket(many):
+    result = ikzops("snapshots", "--job", "town-files", "--json")
+    assert result.exit_code == ExitCode.OK, result.output
+    job = json.loads(result.stdout)["jobs"][0]
+    assert set(job["sites"]) == {"city", "shared"} and job["runs"]
+    newest = job["runs"][0]
+    assert newest["sites"] == {"city": "held", "shared": "held"}, newest
+    # the bucket's alone: each run arrived when the gateway stored it (as a rest-server's file's mtime)
+    shared = ikzops("snapshots", "--job", "town-files", "--site", "shared", "--json")
+    runs = json.loads(shared.stdout)["jobs"][0]["runs"]
+    assert runs and all(run["arrived"] and run["arrived"] >= run["taken"] for run in runs), runs
+
+
+def test_find_searches_the_tenants_bucket(many):
+    result = ikzops("find", "--job", "town-files", "--site", "shared", "--json", "/etc/hostname")
+    assert result.exit_code == ExitCode.OK, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert hits and {hit["site"] for hit in hits} == {"shared"} and hits[0]["path"] == "/etc/hostname"
+
+
+def test_a_restore_from_the_tenants_bucket_is_relayed_and_proven_byte_for_byte(many):
+    result = ikzops("restore", "--job", "town-files", "--from", "shared", "--to", "town-app:/srv/restored-town",
+                    "--include", "/etc/ssh", "--json")
+    try:
+        assert result.exit_code == ExitCode.OK, result.output
+        record = json.loads(result.stdout)
+        assert record["verdict"] == "restored" and record["mismatched"] == 0 and record["files"] > 0, record
+        assert any("relayed through the control host" in w for w in record["warnings"]), record["warnings"]
+        sums = "cd {} && find . -type f -print0 | sort -z | xargs -0 sha256sum"
+        assert sh(many, "town-app", sums.format("/srv/restored-town/etc/ssh")) == sh(many, "town-app", sums.format("/etc/ssh"))
+    finally:
+        sh(many, "town-app", "rm -rf /srv/restored-town")
+
+
 def test_the_shared_data_centre_holds_no_key_of_the_town_which_does_not_trust_it(many):
     held = sh(many, "state-repo", f"ls -R {layout.RETENTION_DIR} {layout.S3_KEYS_DIR} 2>/dev/null")
     assert "town" not in held and "city-files.password" in held

@@ -3,6 +3,7 @@ import json
 import os
 
 from ikzops.agent.scrub import scrub, select
+from tests.unit.agent.fake_s3 import FakeS3
 
 NOW = 1_800_000_000.0
 
@@ -67,40 +68,6 @@ def test_state_forgets_pruned_packs_and_is_private(tmp_path):
     result = scrub(str(repo), str(state), budget=10_000, now=NOW + 1)
     assert result["packs"] == 3 and names[0] not in json.loads(state.read_text())["proven"]
     assert state.stat().st_mode & 0o777 == 0o600
-
-
-class FakeBody:
-    def __init__(self, content: bytes) -> None:
-        self.content = content
-
-    def iter_chunks(self, size: int):
-        for start in range(0, len(self.content), size):
-            yield self.content[start:start + size]
-
-
-class FakeS3:
-    """A bucket's objects as a gateway serves them (``refuse``: the code every request gets)."""
-
-    def __init__(self, objects: dict[str, bytes], refuse: str | None = None) -> None:
-        self.objects, self.refuse = objects, refuse
-
-    def _answer(self, operation: str):
-        from botocore.exceptions import ClientError
-
-        if self.refuse:
-            raise ClientError({"Error": {"Code": self.refuse, "Message": "no"}}, operation)
-
-    def get_paginator(self, operation: str):
-        from datetime import UTC, datetime
-
-        self._answer(operation)
-        contents = [{"Key": key, "Size": len(body), "LastModified": datetime.fromtimestamp(NOW, UTC)}
-                    for key, body in self.objects.items()]
-        return type("Pages", (), {"paginate": lambda _, **kwargs: [{"Contents": contents}]})()
-
-    def get_object(self, Bucket: str, Key: str):  # noqa: N803 - boto3's names
-        self._answer("GetObject")
-        return {"Body": FakeBody(self.objects[Key])}
 
 
 def bucket(objects: dict[str, bytes], refuse: str | None = None):
