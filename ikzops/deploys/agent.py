@@ -16,7 +16,7 @@ from pyinfra.operations import apt, systemd
 
 from ikzops import layout, templates
 from ikzops.deploys.context import partnership
-from ikzops.operations.files import directory, put, put_files
+from ikzops.operations.files import byte_compiled, directory, put, put_files
 from ikzops.secrets import pki
 from ikzops.secrets.store import SecretStore
 
@@ -37,8 +37,9 @@ def agent() -> None:
     put(name="partnership CA certificate", src=StringIO(pki.ca_certificate(SecretStore(p.name), p.name)),
         dest=layout.CA_FILE, mode="0644")
     directory(name="agent directory", path=f"{layout.AGENT_DIR}/ikzops_agent", mode="0755")
-    put_files(name=f"agent modules ({len(modules())} files of ikzops/agent/)", mode="0644",
-              files={f"{layout.AGENT_DIR}/ikzops_agent/{module}": str(AGENT_SOURCE / module) for module in modules()})
+    files = {f"{layout.AGENT_DIR}/ikzops_agent/{module}": str(AGENT_SOURCE / module) for module in modules()}
+    put_files(name=f"agent modules ({len(modules())} files of ikzops/agent/)", mode="0644", files=files)
+    byte_compiled(name="agent modules byte-compiled (its sandboxed units cannot write __pycache__)", files=files)
     sshd = put(name="sshd: sessions of a vanished peer end within 30 s", src=str(templates.path("ssh/ikzops-sshd.conf")),
                dest="/etc/ssh/sshd_config.d/ikzops.conf", mode="0644")
     systemd.service(name="sshd reload (settings changed)", service="ssh", reloaded=True, _if=sshd.did_change)

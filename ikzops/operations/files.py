@@ -55,7 +55,7 @@ def _put(src: str | IO, dest: str, user: str | None, group: str | None, mode: st
     current = (present or {}).get(name)
     if current is not None and current.kind != "f":
         raise OperationError(f"{dest} exists and is no regular file")
-    if current is None or current.sha256 != get_file_sha256(src):
+    if _differs(src, current):
         yield FileUploadCommand(src, dest, remote_temp_filename=host.get_temp_filename(dest))
         if user or group:
             yield file_utils.chown(dest, user, group)
@@ -78,6 +78,37 @@ def put_files(files: dict[str, str], mode: str | None = None, user: str | None =
     if not commands:
         host.noop(f"{len(files)} files are already uploaded")
     yield from commands
+
+
+def _differs(src: str | IO, current: FileState | None) -> bool:
+    """The remote file (as listed; None: absent) is not ``src``: it is uploaded."""
+
+    return current is None or current.sha256 != get_file_sha256(src)
+
+
+@operation()
+def byte_compiled(files: dict[str, str]):
+    """The Python modules ``files`` (``{remote path: local path}``, as given to :func:`put_files`)
+    have their byte code beside them (``__pycache__``), compiled when a module is uploaded or
+    has none: programs that may not write there (a sandboxed unit, with /usr read-only)
+    would compile every module at every start otherwise (Debian's packages are byte-compiled
+    at installation for the same reason). Placed after the upload, it compares, as
+    :func:`put_files` does, with the listing taken before it.
+
+    + files: ``{remote path: local path}`` of the modules
+    """
+
+    stale = set()
+    for dest, src in files.items():
+        folder, name = posixpath.split(dest)
+        compiled = {entry.split(".", 1)[0] for entry in listing(posixpath.join(folder, "__pycache__")) or {}
+                    if entry.endswith(".pyc")}
+        if _differs(src, (listing(folder) or {}).get(name)) or name.removesuffix(".py") not in compiled:
+            stale.add(folder)
+    if not stale:
+        host.noop(f"{len(files)} modules are compiled")
+    for folder in sorted(stale):
+        yield StringCommand("python3", "-m", "compileall", "-q", QuoteString(folder))
 
 
 @operation()

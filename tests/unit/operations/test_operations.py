@@ -3,6 +3,7 @@ scripted facts (tests/planning/fake_deploy.py): what they yield, and what they r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -74,3 +75,40 @@ def test_a_repository_volume_smaller_than_the_reservations_is_refused(tmp_path):
     """)
     assert done.returncode != 0 and "less than the 5000 bytes reserved" in done.stderr
     assert not any("mkdir" in c for c in commands)
+
+
+def _modules(tmp_path: Path, pyc: list[str], uploaded: str | None = None) -> dict[str, list[str]]:
+    """A host whose /opt/agent holds job.py (as ``uploaded``, default: this source) and whose
+    __pycache__ holds ``pyc``."""
+
+    source = tmp_path / "job.py"
+    source.write_text("print('job')\n")
+    digest = hashlib.sha256((uploaded or source.read_text()).encode()).hexdigest()
+    return {
+        "[ -d /opt/agent ]": ["directory", "stat f 644 root root job.py", f"{digest}  /opt/agent/job.py"],
+        "[ -d /opt/agent/__pycache__ ]": ["directory", *[f"stat f 644 root root {name}" for name in pyc]],
+    }
+
+
+BYTE_COMPILED = """
+    from ikzops.operations.files import byte_compiled
+    byte_compiled(name="compiled", files={"/opt/agent/job.py": "job.py"})
+"""
+
+
+def test_modules_uploaded_and_compiled_are_left_alone(tmp_path):
+    done, commands = deploy(tmp_path, _modules(tmp_path, ["job.cpython-313.pyc"]), BYTE_COMPILED)
+    assert done.returncode == 0, done.stderr
+    assert not any("compileall" in c for c in commands)
+
+
+def test_a_module_without_byte_code_is_compiled(tmp_path):
+    done, commands = deploy(tmp_path, _modules(tmp_path, []), BYTE_COMPILED)
+    assert done.returncode == 0, done.stderr
+    assert "python3 -m compileall -q /opt/agent" in commands
+
+
+def test_a_module_about_to_be_uploaded_is_compiled_again(tmp_path):
+    done, commands = deploy(tmp_path, _modules(tmp_path, ["job.cpython-313.pyc"], uploaded="old\n"), BYTE_COMPILED)
+    assert done.returncode == 0, done.stderr
+    assert "python3 -m compileall -q /opt/agent" in commands
