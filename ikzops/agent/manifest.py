@@ -2,13 +2,15 @@
 
 Written on the client at backup time and backed up with the data; drills (and restores)
 compare every restored file with it. Hashes are reused for files whose size, mtime and
-inode did not change since the last run (a cache beside the manifest).
+inode did not change since the last run (a cache beside the manifest); the others are
+hashed several at once.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 from .fileio import sha256_file, write_atomic
 
@@ -36,12 +38,18 @@ def read_cache(cache_path: str) -> dict[str, str]:
     return previous
 
 
-def write_manifest(paths: list[str], manifest_path: str) -> int:
-    """Write the manifest of ``paths`` to ``manifest_path``; return how many files it lists."""
+#: files hashed at once (hashlib releases the GIL): before the backup starts the cores are
+#: free, and a first run hashes all its data; at most four, so that a disk of spinning
+#: platters is not sent seeking between many files
+HASHERS = min(os.cpu_count() or 1, 4)
 
-    cache_path = manifest_path + ".cache"
-    previous = read_cache(cache_path)
-    lines, cache_lines = [], []
+
+def write_manifest(paths: list[str], manifest_path: str) -> int:
+    """Write the manifest of ``paths`` to ``manifest_path``; return how many files it lists.
+    A file that vanishes before it is read is left out, as restic leaves it out."""
+
+    previous = read_cache(manifest_path + ".cache")
+    found = []
     for path in walk(paths):
         if path == manifest_path:
             continue
@@ -49,13 +57,26 @@ def write_manifest(paths: list[str], manifest_path: str) -> int:
             info = os.lstat(path)
         except FileNotFoundError:
             continue
-        if not stat.S_ISREG(info.st_mode):
+        if stat.S_ISREG(info.st_mode):
+            found.append((path, info, f"{path}\t{info.st_size}\t{info.st_mtime_ns}\t{info.st_ino}"))
+    todo = [path for path, _, key in found if key not in previous]
+    with ThreadPoolExecutor(max_workers=HASHERS) as pool:
+        hashed = dict(zip(todo, pool.map(_sha256_or_none, todo), strict=True))
+    lines, cache_lines = [], []
+    for path, info, key in found:
+        digest = previous.get(key) or hashed[path]
+        if digest is None:
             continue
-        key = f"{path}\t{info.st_size}\t{info.st_mtime_ns}\t{info.st_ino}"
-        digest = previous.get(key) or sha256_file(path)
         cache_lines.append(f"{key}\t{digest}")
         lines.append(line(digest, info.st_size, info.st_mode, path))
     return _write(manifest_path, lines, cache_lines)
+
+
+def _sha256_or_none(path: str) -> str | None:
+    try:
+        return sha256_file(path)
+    except FileNotFoundError:
+        return None
 
 
 def write_entries(entries: list[tuple[str, str]], manifest_path: str) -> int:

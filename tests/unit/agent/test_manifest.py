@@ -73,3 +73,20 @@ def test_changed_and_missing_files_are_each_named(tmp_path):
     result = check(str(tmp_path / "restore"), str(manifest))
     problems = {m["path"].rsplit("/", 1)[-1]: m["problem"] for m in result["mismatches"]}
     assert problems == {"a.txt": "sha256 differs", "b.bin": "missing"}
+
+
+def test_a_file_that_vanishes_before_it_is_hashed_is_left_out_of_the_manifest(tmp_path, monkeypatch):
+    from ikzops.agent import manifest as module
+
+    data = _tree(tmp_path)
+    real = module.sha256_file
+
+    def vanishing(path: str) -> str:
+        if path.endswith("a.txt"):
+            os.unlink(path)
+        return real(path)
+
+    monkeypatch.setattr(module, "sha256_file", vanishing)
+    target = tmp_path / "job.tsv"
+    assert write_manifest([str(data)], str(target)) == 1
+    assert [parse_line(line)[3] for line in target.read_text().splitlines()] == [str(data / "sub" / "b.bin")]
