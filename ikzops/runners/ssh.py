@@ -22,6 +22,7 @@ from ikzops import execute
 from ikzops.errors import UnreachableError
 from ikzops.execute import Command
 from ikzops.model.partnership import Host
+from ikzops.transport import send_at_once
 
 
 class PinnedHostKeys(paramiko.MissingHostKeyPolicy):
@@ -60,6 +61,7 @@ def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
     # plumbum applies keep_alive only to its interactive sessions; commands need it too
     transport = machine._client.get_transport()
     transport.set_keepalive(KEEPALIVE)
+    send_at_once(transport)
     if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
         transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, DEAD_AFTER * 1000)
     return machine
