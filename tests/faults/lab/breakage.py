@@ -67,6 +67,12 @@ def bulk(p, host: str, folder: str, megabytes: int):
         sh(p, host, f"rm -f {path}")
 
 
+def ssh_sessions(p, host: str) -> int:
+    """The SSH connections established to ``host`` (read in its container: the reading adds none)."""
+
+    return int(in_container(p, host, "awk '$4 == \"01\" && $2 ~ /:0016$/' /proc/net/tcp /proc/net/tcp6 | wc -l").strip())
+
+
 def restic_running(p, host: str, command: str) -> bool:
     # "[r]estic" matches restic's command line (and the runuser above it), not this pgrep's shell
     return bool(in_container(p, host, f"pgrep -f '[r]estic .*{command}' || true").strip())

@@ -18,7 +18,7 @@ from ikzops.orchestrate import backup as backups
 from ikzops.orchestrate import deploy as deploys
 from ikzops.progress import Recorder
 from ikzops.state import state_root
-from tests.faults.lab.breakage import bulk, catch_up, last_run, restic_running, sh
+from tests.faults.lab.breakage import bulk, catch_up, last_run, restic_running, sh, ssh_sessions
 from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, repo_path, wait_for
 
 pytestmark = pytest.mark.fault("interrupt")
@@ -49,8 +49,12 @@ def test_ctrl_c_during_deploy_leaves_every_service_running_and_the_next_deploy_c
     monkeypatch.setenv("IKZOPS_STATE_DIR", str(state_root()))
     changed = lab_inventory_copy(tmp_path, replace={'"scrape_interval": "5s"': '"scrape_interval": "6s"'})
     before = ledger.take(("city-db",))
+    connected = ssh_sessions(p, "city-mon")
     process = cli("deploy", "-i", str(changed))
-    time.sleep(6)  # validation, then pyinfra at work on the hosts
+    # Ctrl-C while pyinfra is at work on the hosts: once its sessions are open (after the
+    # validation), half a second into a deploy that takes a few seconds more
+    assert wait_for(lambda: ssh_sessions(p, "city-mon") > connected, 60, step=0.1), "pyinfra never connected"
+    time.sleep(0.5)
     try:
         code, stderr = ctrl_c(process)
         assert code == 130 and "interrupted" in stderr and "Traceback" not in stderr, stderr
