@@ -24,7 +24,7 @@ from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 from ikzops.secrets.store import SecretStore
 from ikzops.state import state_root
-from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, sh, sh_on, wait_ssh
+from tests.lab.helpers import LAB, ROOT, lab_inventory_copy, sh, sh_on, timer_held, wait_ssh
 
 
 @pytest.fixture(scope="module")
@@ -194,28 +194,30 @@ def test_secret_files_on_hosts_are_0600(p, deployed, machines):
 
 @pytest.mark.fault("site")
 def test_partner_site_down_own_site_still_gets_the_backup_and_next_run_catches_up(p, runs, machines):
-    partner = p.repository_host("district")
-    container = f"ikzops-{p.name}-{partner.name}"
-    subprocess.run(["docker", "stop", "-t", "5", container], check=True, capture_output=True)
-    try:
-        result = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "city-files"])
-        assert result.exit_code == ExitCode.FINDING, result.output
-        assert "city-files → district" in result.output
-        report = json.loads(sh(p, "city-app", f"cat {layout.STATE_DIR}/city-files/last-run.json"))
-        assert report["destinations"]["city"]["ok"] is True
-        assert report["destinations"]["district"]["ok"] is False
-        missed_run = report["run"]
-    finally:
-        subprocess.run(["docker", "start", container], check=True, capture_output=True)
-        wait_ssh(p, partner.name)
-    again = backups.backup(LAB, ("city-files",), Recorder())[0]
-    assert again.status == 0, again.destinations
-    assert missed_run in again.destinations["district"]["caught_up"]
-    assert any(f"ikz-run={missed_run}" in s["tags"] for s in snapshots(p, machines, "city-files", "district"))
-    for destination in layout.destinations(p, p.jobs["city-files"]):
-        check = runner.run(machines["city-app"], restic.Invocation(
-            ("restic", "check"), *_env(layout.client_repository(p.jobs["city-files"], destination))), check=False)
-        assert check.returncode == 0, check.stderr
+    # the job's own timer held: a scheduled run at the end would lock the repositories the check opens
+    with timer_held(p, "city-files"):
+        partner = p.repository_host("district")
+        container = f"ikzops-{p.name}-{partner.name}"
+        subprocess.run(["docker", "stop", "-t", "5", container], check=True, capture_output=True)
+        try:
+            result = CliRunner().invoke(cli, ["backup", "-i", LAB, "--job", "city-files"])
+            assert result.exit_code == ExitCode.FINDING, result.output
+            assert "city-files → district" in result.output
+            report = json.loads(sh(p, "city-app", f"cat {layout.STATE_DIR}/city-files/last-run.json"))
+            assert report["destinations"]["city"]["ok"] is True
+            assert report["destinations"]["district"]["ok"] is False
+            missed_run = report["run"]
+        finally:
+            subprocess.run(["docker", "start", container], check=True, capture_output=True)
+            wait_ssh(p, partner.name)
+        again = backups.backup(LAB, ("city-files",), Recorder())[0]
+        assert again.status == 0, again.destinations
+        assert missed_run in again.destinations["district"]["caught_up"]
+        assert any(f"ikz-run={missed_run}" in s["tags"] for s in snapshots(p, machines, "city-files", "district"))
+        for destination in layout.destinations(p, p.jobs["city-files"]):
+            check = runner.run(machines["city-app"], restic.Invocation(
+                ("restic", "check"), *_env(layout.client_repository(p.jobs["city-files"], destination))), check=False)
+            assert check.returncode == 0, check.stderr
 
 
 def test_timer_fires_by_itself_and_both_sites_get_the_snapshot(p, runs, machines, tmp_path, monkeypatch):
