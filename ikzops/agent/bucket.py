@@ -48,16 +48,22 @@ def gateway_errors(what: str):
         raise OSError(f"the gateway would not {what}: {exc}") from None
 
 
+def objects(client, name: str, prefix: str, what: str):
+    """``(file name, the gateway's listing entry)`` of every object below ``prefix``; its
+    refusals and failures as :func:`gateway_errors` (``what``: what was asked)."""
+
+    with gateway_errors(what):
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix):
+            for item in page.get("Contents", []):
+                yield item["Key"].rsplit("/", 1)[-1], item
+
+
 def arrivals(url: str, cacert: str | None, key_file: str, secret_file: str) -> dict[str, datetime]:
     """``{snapshot id: when the gateway stored it}`` (``LastModified``, which no client sets)."""
 
     client, name = open_bucket(url, cacert, key_file, secret_file)
-    found = {}
-    with gateway_errors("list the snapshots"):
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix="snapshots/"):
-            for item in page.get("Contents", []):
-                found[item["Key"].rsplit("/", 1)[-1]] = item["LastModified"].astimezone(UTC)
-    return found
+    return {key: item["LastModified"].astimezone(UTC)
+            for key, item in objects(client, name, "snapshots/", "list the snapshots")}
 
 
 def main(argv: list[str]) -> int:

@@ -35,7 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from .bucket import gateway_errors, open_bucket
+from .bucket import gateway_errors, objects, open_bucket
 from .fileio import write_atomic
 
 READ = 4 << 20
@@ -84,14 +84,8 @@ class Bucket:
         self.client, self.name = open_bucket(url, cacert, key_file, secret_file, connections=self.workers)
 
     def packs(self) -> dict[str, tuple[int, float]]:
-        found = {}
-        with gateway_errors("list the packs"):
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.name, Prefix="data/"):
-                for item in page.get("Contents", []):
-                    name = item["Key"].rsplit("/", 1)[-1]
-                    if len(name) == 64:
-                        found[name] = (item["Size"], item["LastModified"].timestamp())
-        return found
+        return {name: (item["Size"], item["LastModified"].timestamp())
+                for name, item in objects(self.client, self.name, "data/", "list the packs") if len(name) == 64}
 
     def digest(self, pack: str) -> str:
         hasher = hashlib.sha256()

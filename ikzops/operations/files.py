@@ -98,12 +98,14 @@ def byte_compiled(files: dict[str, str]):
     + files: ``{remote path: local path}`` of the modules
     """
 
+    compiled: dict[str, set[str]] = {}  # per folder, the modules with byte code
     stale = set()
     for dest, src in files.items():
         folder, name = posixpath.split(dest)
-        compiled = {entry.split(".", 1)[0] for entry in listing(posixpath.join(folder, "__pycache__")) or {}
-                    if entry.endswith(".pyc")}
-        if _differs(src, (listing(folder) or {}).get(name)) or name.removesuffix(".py") not in compiled:
+        if folder not in compiled:
+            compiled[folder] = {entry.split(".", 1)[0] for entry in listing(posixpath.join(folder, "__pycache__")) or {}
+                                if entry.endswith(".pyc")}
+        if _differs(src, (listing(folder) or {}).get(name)) or name.removesuffix(".py") not in compiled[folder]:
             stale.add(folder)
     if not stale:
         host.noop(f"{len(files)} modules are compiled")

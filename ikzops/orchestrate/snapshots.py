@@ -44,13 +44,14 @@ def read_site(p: Partnership, job: Job, destination: layout.Destination, now: da
     copy = SiteCopy(destination.site, destination.host)
     try:
         with connect(p.hosts[destination.host]) as machine:
-            found = runner.list_snapshots(machine, layout.local_repository(job, destination), job.name,
+            repo = layout.local_repository(job, destination)
+            found = runner.list_snapshots(machine, repo, job.name,
                                           as_user=layout.REST_SERVER_USER, now=now)
             if found.error:
                 copy.error = found.error
                 return copy
             copy.snapshots = {restic.tag_value(s, "ikz-run") or s["id"]: s for s in found.all}
-            times = _arrivals(machine, job, destination)
+            times = _arrivals(machine, repo, destination)
             copy.arrived = {run: times[s["id"]] for run, s in copy.snapshots.items() if s["id"] in times}
             state = execute.run_remote_shell(machine, f"cat {layout.VERIFY_STATE}/{job.name}.json 2>/dev/null",
                                              "the last check").stdout
@@ -60,13 +61,12 @@ def read_site(p: Partnership, job: Job, destination: layout.Destination, now: da
     return copy
 
 
-def _arrivals(machine, job: Job, destination: layout.Destination) -> dict[str, str]:
+def _arrivals(machine, repo: restic.Repository, destination: layout.Destination) -> dict[str, str]:
     """``{snapshot id: when it arrived}``: its file's mtime on a rest-server's disk, or when
     the gateway stored it in a bucket (asked as the owner, from the host maintaining it).
     Where that cannot be read, the runs show no arrival and the listing stands."""
 
     if destination.s3:
-        repo = layout.local_repository(job, destination)
         asked = execute.run_remote(machine, Command(layout.agent_argv(
             "bucket", "arrivals", destination.url, repo.cacert or "", repo.s3_key_file, repo.s3_secret_file),
             purpose="arrival times from the gateway"), check=False)
