@@ -106,18 +106,21 @@ def test_a_bit_flipped_below_the_gateway_is_found_by_the_next_plain_verify(many)
     name = "shared-dc-town-files"
     owner = as_user(many, buckets.partner_user(many, "town"))
     pack = owner.list_objects_v2(Bucket=name, Prefix="data/")["Contents"][0]["Key"]
+    version = owner.head_object(Bucket=name, Key=pack)["VersionId"]
     assert ikzops("verify", "--site", "shared", "--job", "town-files").exit_code == ExitCode.OK
-    # the RADOS object holding the start of the pack's current version, changed in place: what
-    # a disk's bit rot does, with no new version and no S3 request
-    found = f"rados -p {DATA_POOL} ls | grep -F -- '_{pack}' | grep -v __shadow_ | head -1"
+    # the RADOS object holding the start of the pack's current version (a versioned bucket's
+    # `<marker>__:<version>_<key>`; `<marker>_<key>` is its empty logical head), changed in place:
+    # what a disk's bit rot does, with no new version and no S3 request
+    marker = json.loads(sh(many, "state-repo", f"radosgw-admin bucket stats --bucket={name}"))["marker"]
+    found = f"{marker}__:{version}_{pack}"
     flip = ("python3 -c \"import sys; b = bytearray(open(sys.argv[1], 'rb').read()); b[len(b) // 2] ^= 1; "
             "open(sys.argv[1], 'wb').write(b)\" /tmp/rot")
-    sh(many, "state-repo", f"o=$({found}); test -n \"$o\" && rados -p {DATA_POOL} get \"$o\" /tmp/rot.orig && "
-                           f"cp /tmp/rot.orig /tmp/rot && {flip} && rados -p {DATA_POOL} put \"$o\" /tmp/rot")
+    sh(many, "state-repo", f"rados -p {DATA_POOL} get '{found}' /tmp/rot.orig && test -s /tmp/rot.orig && "
+                           f"cp /tmp/rot.orig /tmp/rot && {flip} && rados -p {DATA_POOL} put '{found}' /tmp/rot")
     try:
         result = ikzops("verify", "--site", "shared", "--job", "town-files", "--json")
     finally:
-        sh(many, "state-repo", f"o=$({found}); rados -p {DATA_POOL} put \"$o\" /tmp/rot.orig && rm -f /tmp/rot*")
+        sh(many, "state-repo", f"rados -p {DATA_POOL} put '{found}' /tmp/rot.orig && rm -f /tmp/rot*")
     assert result.exit_code == ExitCode.FINDING, result.output
     row = json.loads(result.output)["repositories"][0]
     assert [d["pack"] for d in row["scrub"]["damaged"]] == [pack.rsplit("/", 1)[-1]]
