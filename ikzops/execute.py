@@ -344,10 +344,10 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
     if command.env:
         raise ValueError("remote commands take no env; put secrets in files on the host")
     log.debug("run on %s: %s", machine, command.display())
-    with _LOOKUP:  # plumbum finds a program through the machine's one shell session (then caches it)
-        program = machine[command.argv[0]]
-    bound = program[command.argv[1:]]
     try:
+        with _LOOKUP:  # plumbum finds a program through the machine's SFTP session (then caches it)
+            program = machine[command.argv[0]]
+        bound = program[command.argv[1:]]
         if command.stdin is not None:
             # plumbum's paramiko machine ignores `<<`: write the channel, then close it for EOF
             proc = bound.popen()

@@ -251,6 +251,16 @@ def restore_from_environment(snapshot: str, target: str, includes: list[str]) ->
     return tuple(argv)
 
 
+def snapshots_from_environment(tags: list[str]) -> tuple[str, ...]:
+    """``restic snapshots`` (JSON) of those with every one of ``tags``, for a repository and
+    secrets its caller puts into the environment; no cache is left behind on the host."""
+
+    argv = ["restic", "--json", "--no-cache", "snapshots", "--retry-lock", RETRY_LOCK["restore"]]
+    for tag in tags:
+        argv += ["--tag", tag]
+    return tuple(argv)
+
+
 def dump(repo: Repository, snapshot: str, path: str, *, archive: bool) -> Invocation:
     """``path`` of ``snapshot`` on stdout: a tar stream of a directory, or a file's content."""
 
@@ -347,6 +357,20 @@ def claims_after(snapshot: dict, moment: datetime) -> bool:
 
     return snapshot_time(snapshot["time"]) > moment + CLOCK_TOLERANCE
 
+
+
+def newest(snapshots: list[dict], now: datetime) -> dict | None:
+    """The newest of ``snapshots`` not dated in the future (after ``now``, beyond the clock
+    tolerance): a client's wrong clock or a forged date never makes a snapshot "the newest"."""
+
+    plausible = [s for s in snapshots if not claims_after(s, now)]
+    return max(plausible, key=lambda s: snapshot_time(s["time"])) if plausible else None
+
+
+def matching(snapshots: list[dict], prefix: str) -> list[dict]:
+    """The snapshots whose id starts with ``prefix`` (a short id or a full one)."""
+
+    return [s for s in snapshots if s["id"].startswith(prefix) or s.get("short_id") == prefix]
 
 
 def tag_value(snapshot: dict, key: str) -> str | None:

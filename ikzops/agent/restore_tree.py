@@ -215,6 +215,13 @@ def _hash(path: str) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def identity(user: str | None) -> dict:
+    """``subprocess`` arguments that run a child as ``user`` and its group alone (where the
+    repository's owner must run restic), or as this process."""
+
+    return {"user": user, "group": user, "extra_groups": []} if user else {}
+
+
 def _die_with_parent() -> None:
     """In the child before exec: the kernel ends it (SIGTERM) when this agent dies, however."""
 
@@ -260,10 +267,9 @@ class Fetch:
         os.makedirs(self.staging, mode=0o700, exist_ok=True)
         os.chmod(self.staging, 0o700)
         argv = restic.restore_from_environment(snapshot, self.staging, includes)
-        # as ``user`` (and its group alone) where the repository's owner must run it
-        identity = {"user": self.user, "group": self.user, "extra_groups": []} if self.user else {}
         self.process = subprocess.Popen(argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent, **identity)
+                                        stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent,
+                                        **identity(self.user))
         errors = threading.Thread(target=lambda: self.errors.extend(self.process.stderr.read().splitlines()[-20:]),
                                   daemon=True)
         errors.start()

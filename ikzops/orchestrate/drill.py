@@ -29,7 +29,6 @@ from ikzops.model.partnership import Job, Partnership
 from ikzops.monitoring import textfile
 from ikzops.monitoring.metrics import render_drill
 from ikzops.progress import Progress
-from ikzops.runners import restic as runner
 from ikzops.runners.ssh import connect
 
 
@@ -89,16 +88,15 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
                     _restore_and_check(machine, result, job, destination, snapshot, progress)
                 finally:
                     if result.scratch:
-                        # an interrupted drill leaves restic running there: stop it (restic removes
-                        # its lock on SIGTERM), then remove the scratch directory
-                        quoted = shlex.quote(result.scratch)
-                        # "[/]var/..." matches the path but not this shell's own command line
+                        # an interrupted drill leaves its agent and restic running there: stop
+                        # them (restic removes its lock on SIGTERM), then remove the scratch
+                        # directory. "[/]var/..." matches the path but not this shell's own
+                        # command line, which holds no plain path (that comes on stdin)
                         pattern = shlex.quote(f"[{result.scratch[0]}]{result.scratch[1:]}")
-                        # two commands: a command line holding the plain path would match itself
-                        execute.run_remote_shell(machine, f"pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
-                                     f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done",
-                            "stop the drill's processes")
-                        cleaned = execute.run_remote_shell(machine, f"rm -rf -- {quoted}", "remove the scratch directory")
+                        cleaned = execute.run_remote_shell(
+                            machine, f"IFS= read -r d; pkill -TERM -f -- {pattern} ; for i in $(seq 50); do "
+                                     f"pgrep -f -- {pattern} >/dev/null || break; sleep 0.2; done; rm -rf -- \"$d\"",
+                            "stop the drill's processes and remove the scratch directory", stdin=result.scratch + "\n")
                         result.cleaned = cleaned.returncode == 0
                 if result.reasons or result.snapshot:
                     result.verdict = "passed" if not result.reasons else "failed"
@@ -116,18 +114,11 @@ def drill_one(p: Partnership, job: Job, site: str, *, snapshot: str | None, prog
 
 def _restore_and_check(machine, result: DrillResult, job: Job, destination, snapshot: str | None, progress) -> None:
     repo = layout.local_repository(job, destination)
-    if not _choose_snapshot(machine, result, repo, job, destination, snapshot):
-        return
-    _sweep_orphans(machine, result)
-    # one round trip: the scratch directory (traversable: the restore runs as the
-    # rest-server's user, the scratch database as postgres) and the restore target
-    scratch = execute.run_remote_shell(
-        machine, f"d=$(mktemp -d {layout.DRILL_SCRATCH}/ikzops-drill-XXXXXXXX) && chmod 711 \"$d\" && "
-                 f"install -d -o {layout.REST_SERVER_USER} -m 700 \"$d/restore\" && echo \"$d\"",
-        "create the scratch directory", check=True)
-    result.scratch = scratch.stdout.strip()
+    # made on the repository host by the drill's agent (after it swept the scratch
+    # directories of interrupted drills), removed by drill_one whatever happens
+    result.scratch = f"{layout.DRILL_SCRATCH}/ikzops-drill-{secrets.token_hex(4)}"
     target = f"{result.scratch}/restore"
-    if not _restore_and_compare(machine, result, repo, target, job, destination, progress):
+    if not _restore_and_compare(machine, result, repo, target, job, destination, snapshot, progress):
         return
     if job.spec.hooks.postgresql:
         _check_databases(machine, result, target, job, progress)
@@ -138,45 +129,32 @@ def _restore_and_check(machine, result: DrillResult, job: Job, destination, snap
         result.fail(f"RTO exceeded: restore and checks took {result.total_seconds:.0f} s, the RTO is {result.rto_seconds:.0f} s")
 
 
-def _choose_snapshot(machine, result: DrillResult, repo, job: Job, destination, snapshot: str | None) -> bool:
-    """The snapshot to drill: ``snapshot``, or the newest that is not dated in the future."""
+def _chosen(result: DrillResult, snapshot: dict) -> None:
+    """The snapshot the drill restored (``snapshot``, or the newest not dated in the future,
+    chosen on the repository host): its age against the RPO."""
 
-    found = runner.list_snapshots(machine, repo, job.name, as_user=layout.REST_SERVER_USER)
-    if found.error:
-        result.fail(f"cannot list snapshots at {destination.site}: {found.error}")
-        return False
-    candidates = found.matching(snapshot) if snapshot else found.all
-    if not candidates:
-        result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
-        return False
-    chosen = runner.Snapshots(candidates, found.now).newest() or max(
-        candidates, key=lambda s: restic.snapshot_time(s["time"]))
-    result.snapshot = chosen["id"]
-    taken = restic.snapshot_time(chosen["time"])
+    result.snapshot = snapshot["id"]
+    taken = restic.snapshot_time(snapshot["time"])
     result.snapshot_time = taken.isoformat(timespec="seconds")
     result.data_age_seconds = round((datetime.fromisoformat(result.started) - taken).total_seconds(), 1)
     if result.data_age_seconds > result.rpo_seconds:
         result.warnings.append(f"the restored data is {result.data_age_seconds / 3600:.1f} h old, more than the RPO")
-    return True
 
 
-def _sweep_orphans(machine, result: DrillResult) -> None:
-    swept = execute.run_remote_shell(machine, _agent("scratch", f"{layout.DRILL_SCRATCH}/ikzops-drill-*"),
-                                     "remove scratch directories of interrupted drills").stdout.split()
-    if swept:
-        result.warnings.append(f"removed {len(swept)} scratch director(ies) left by interrupted drills: {', '.join(swept)}")
-
-
-def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: Job, destination, progress) -> bool:
-    """``restic restore`` into ``target`` with every file hashed as it completes, then compared
-    with the manifest recorded at backup time (``agent/drill_restore.py``)."""
+def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: Job, destination,
+                         snapshot: str | None, progress) -> bool:
+    """``restic restore`` of ``snapshot`` (or the newest plausible one) into ``target`` with
+    every file hashed as it completes, then compared with the manifest recorded at backup
+    time (``agent/drill_restore.py``)."""
 
     clock = time.monotonic()
-    progress.wait(f"restoring {job.name} {result.snapshot[:8]} from {destination.site}, hashing every file")
+    progress.wait(f"restoring {job.name} {snapshot or 'newest'} from {destination.site}, hashing every file")
     settings = {"repository": repo.url, "password_file": repo.password_file, "user": layout.REST_SERVER_USER,
-                "snapshot": result.snapshot, "target": target, "manifest": layout.manifest_path(job.name),
+                "job": job.name, "snapshot": snapshot, "now": result.started,
+                "sweep": f"{layout.DRILL_SCRATCH}/ikzops-drill-*", "manifest": layout.manifest_path(job.name),
                 "cacert": repo.cacert, "s3_key_file": repo.s3_key_file, "s3_secret_file": repo.s3_secret_file}
-    done = execute.run_remote(machine, Command(layout.agent_argv("drill_restore"), stdin=json.dumps(settings) + "\n",
+    done = execute.run_remote(machine, Command(layout.agent_argv("drill_restore", result.scratch),
+                                               stdin=json.dumps(settings) + "\n",
                                                purpose="restore and compare with the manifest"),
                               check=False, timeout=max(3600, 4 * result.rto_seconds))
     elapsed = time.monotonic() - clock
@@ -185,6 +163,18 @@ def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: J
     except (ValueError, IndexError):
         result.fail(f"the restore did not run: {done.stderr.strip()[-300:] or f'exit {done.returncode}'}")
         return False
+    if verdict.get("swept"):
+        result.warnings.append(f"removed {len(verdict['swept'])} scratch director(ies) left by interrupted drills: "
+                               f"{', '.join(verdict['swept'])}")
+    if "list_exit" in verdict:
+        result.fail(f"cannot list snapshots at {destination.site}: {restic.meaning(verdict['list_exit'])}: "
+                    f"{restic.error_text(verdict['stderr'])}")
+        return False
+    if verdict.get("no_snapshot"):
+        result.fail(f"no snapshot {snapshot or 'of this job'} at {destination.site}")
+        return False
+    if verdict.get("snapshot"):
+        _chosen(result, verdict["snapshot"])
     if "restic_exit" in verdict:
         result.fail(f"restore failed: {restic.meaning(verdict['restic_exit'])}: {restic.error_text(verdict['stderr'])}")
         return False

@@ -77,13 +77,12 @@ class Snapshots:
         return [s for s in self.all if not restic.claims_after(s, self.now)]
 
     def newest(self) -> dict | None:
-        candidates = self.plausible
-        return max(candidates, key=lambda s: restic.snapshot_time(s["time"])) if candidates else None
+        return restic.newest(self.all, self.now)
 
     def matching(self, prefix: str) -> list[dict]:
         """The snapshots whose id starts with ``prefix`` (a short id or a full one)."""
 
-        return [s for s in self.all if s["id"].startswith(prefix) or s.get("short_id") == prefix]
+        return restic.matching(self.all, prefix)
 
 
 def list_snapshots(machine, repo: restic.Repository, job: str, *, as_user: str | None = None,

@@ -84,6 +84,19 @@ def test_remote_command_on_a_dead_connection_is_unreachable_not_a_failure():
         execute.run_remote(Machine(), execute.Command(("restic", "restore"), purpose="restore"))
 
 
+def test_looking_up_a_program_on_a_dead_connection_is_unreachable_not_a_traceback():
+    from ikzops.errors import UnreachableError
+
+    class Machine:  # plumbum looks a program up through SFTP, which fails on a closed channel
+        host = "172.30.77.21"
+
+        def __getitem__(self, name):
+            raise OSError("Socket is closed")
+
+    with pytest.raises(UnreachableError, match="lost the connection to 172.30.77.21 during 'clean up'"):
+        execute.run_remote(Machine(), execute.Command(("sh", "-c", "true"), stdin="x\n", purpose="clean up"))
+
+
 def test_fed_secret_reaches_the_process_on_stdin_and_is_masked_in_its_output():
     import sys
 

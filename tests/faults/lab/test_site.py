@@ -28,12 +28,13 @@ from tests.faults.lab.breakage import (
     forget_run,
     in_container,
     last_run,
+    local_snapshots,
     restic_running,
     sh,
     signal_restic,
     small_disk,
 )
-from tests.lab.helpers import LAB, lab_inventory_copy, repo_path, wait_for
+from tests.lab.helpers import LAB, lab_inventory_copy, repo_path, timer_held, wait_for
 
 pytestmark = pytest.mark.fault("site")
 
@@ -173,18 +174,25 @@ def test_stopped_rest_server_fails_that_site_in_seconds_and_the_next_run_catches
 
 def test_client_clock_two_days_ahead_is_named_by_verify_and_not_taken_as_newest(p, ledger, fault):
     before = ledger.take(("city-files",))
-    client_backup_at(p, "city-files", datetime.now(UTC) + timedelta(days=2), "29991231T000000Z-skew")
-    try:
-        report = verifier.verify(LAB, jobs=("city-files",), sites=("district",))
-        assert report.exit_code == ExitCode.FINDING
-        findings = " ".join(report.repositories[0].findings)
-        assert "dated in the future" in findings and "clock" in findings
-        drilled = drills.drill(LAB, jobs=("city-files",), progress=Recorder())[0][0]
-        assert drilled.verdict == "passed", drilled.reasons  # it restored the newest honest snapshot
-        assert datetime.fromisoformat(drilled.snapshot_time) < datetime.now(UTC)
-    finally:
-        for site in ("city", "district"):  # a catch-up may have copied it along
-            forget_run(p, "city-files", site, "29991231T000000Z-skew")
+    with timer_held(p, "city-files"):  # no scheduled run arrives after the skewed one
+        client_backup_at(p, "city-files", datetime.now(UTC) + timedelta(days=2), "29991231T000000Z-skew")
+        try:
+            report = verifier.verify(LAB, jobs=("city-files",), sites=("district",))
+            assert report.exit_code == ExitCode.FINDING
+            findings = " ".join(report.repositories[0].findings)
+            assert "dated in the future" in findings and "clock" in findings
+            # the skewed snapshot arrived last at district: the drill's guess, which its listing
+            # turns down (the restore of it is stopped) for the newest honest one
+            held = local_snapshots(p, "city-files", "district")
+            skewed = [s["id"] for s in held if "ikz-run=29991231T000000Z-skew" in (s.get("tags") or [])]
+            assert skewed and max(held, key=lambda s: s["arrived"])["id"] in skewed
+            drilled = drills.drill(LAB, jobs=("city-files",), from_site="district", progress=Recorder())[0][0]
+            assert drilled.verdict == "passed", drilled.reasons  # it restored the newest honest snapshot
+            assert drilled.snapshot not in skewed and drilled.files > 0
+            assert datetime.fromisoformat(drilled.snapshot_time) < datetime.now(UTC)
+        finally:
+            for site in ("city", "district"):  # a catch-up may have copied it along
+                forget_run(p, "city-files", site, "29991231T000000Z-skew")
     fault.lost_bytes = ledger.lost_since(before)
     assert fault.lost_bytes == 0
 
