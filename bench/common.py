@@ -194,15 +194,25 @@ def bare_restore(machine, job, destination, snapshot: str) -> float:
     return elapsed
 
 
-def side_by_side(repeat: int, **runs) -> dict[str, list[float]]:
-    """Every function of ``runs`` ``repeat`` times, alternating which goes first; their seconds."""
+def side_by_side(repeat: int, settle=None, **runs) -> dict[str, list[float]]:
+    """Every function of ``runs`` ``repeat`` times, alternating which goes first; their
+    seconds. ``settle`` (untimed) runs before every sample: each starts from the same state."""
 
     samples: dict[str, list[float]] = {label: [] for label in runs}
     for i in range(repeat):
         order = list(runs.items()) if i % 2 == 0 else list(reversed(runs.items()))
         for label, function in order:
+            if settle:
+                settle()
             samples[label].append(function())
     return samples
+
+
+def synced(machine):
+    """A ``settle`` for :func:`side_by_side`: the host's dirty pages written out (``sync``),
+    so that no sample pays the write-back of the data the one before it wrote."""
+
+    return lambda: execute.run_remote(machine, Command(("sync",)))
 
 
 def ratio_results(samples: dict[str, list[float]], **extra) -> dict:

@@ -1,7 +1,8 @@
 """Drill benchmark: `ikzops drill` (restore + full checksum comparison) vs bare `restic restore`.
 
 Same snapshot, same repository host, same local repository, same scratch disk, in
-one run, alternating which goes first; medians of --repeat runs.
+one run, alternating which goes first, each sample after a ``sync`` (none pays the
+write-back of the one before); medians of --repeat runs.
 
     python -m bench.drill [--size 256M] [--repeat 3] [--smoke]
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table, synced
 from ikzops import layout
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import drill as drills
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> dict:
             return time.perf_counter() - started
 
         with connect(p.hosts[destination.host]) as host:
-            samples = side_by_side(args.repeat, ikzops=ikzops, bare=lambda: bare_restore(host, job, destination, snapshot))
+            samples = side_by_side(args.repeat, synced(host), ikzops=ikzops,
+                                   bare=lambda: bare_restore(host, job, destination, snapshot))
     results = ratio_results(samples, size_bytes=size, files=files, repeat=args.repeat)
     ikz, bare, mb = results["ikzops_median_s"], results["bare_median_s"], size / 1e6
     markdown = speed_table(

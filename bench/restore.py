@@ -1,7 +1,7 @@
 """Restore benchmark: `ikzops restore` onto another host vs bare `restic restore` on the repository host.
 
-The same run of the same data set, in one run, alternating which goes first; medians of
---repeat runs. ikzops: `restic restore` on district-app from the read-only REST server
+The same run of the same data set, in one run, alternating which goes first, each sample
+after a ``sync`` (none pays the write-back of the one before); medians of --repeat runs. ikzops: `restic restore` on district-app from the read-only REST server
 (TLS) that district-san runs for the restore, every file hashed as restic completes it and
 compared with the backup-time manifest, then placed below a directory; the time includes
 finding the run and starting and stopping that server. Bare: `restic restore` of the same
@@ -18,7 +18,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, speed_table, synced
 from ikzops import execute, layout
 from ikzops.execute import Command
 from ikzops.model.units import format_size, parse_size
@@ -52,7 +52,8 @@ def main(argv: list[str] | None = None) -> dict:
                 execute.run_remote(target, Command(("rm", "-rf", TARGET)))
                 return elapsed
 
-            samples = side_by_side(args.repeat, ikzops=ikzops, bare=lambda: bare_restore(host, job, destination, snapshot))
+            samples = side_by_side(args.repeat, synced(host), ikzops=ikzops,
+                                   bare=lambda: bare_restore(host, job, destination, snapshot))
     results = ratio_results(samples, size_bytes=size, files=files, repeat=args.repeat,
                             ikzops_restic_s=[round(v, 3) for v in restic_seconds])
     ikz, bare, mb = results["ikzops_median_s"], results["bare_median_s"], size / 1e6
