@@ -1,13 +1,14 @@
 """Restore benchmark: `ikzops restore` onto another host vs bare `restic restore` on the repository host.
 
 The same run of the same data set, in one run, alternating which goes first, each sample
-after a ``sync`` (none pays the write-back of the one before); medians of --repeat runs. ikzops: `restic restore` on district-app from the read-only REST server
-(TLS) that district-san runs for the restore, every file hashed as restic completes it and
-compared with the backup-time manifest, then placed below a directory; the time includes
-finding the run and starting and stopping that server. Bare: `restic restore` of the same
-snapshot into a directory on the repository host itself (local access, no network, no
-checks). The result also records restic's own time on the target (``ikzops_restic_s``):
-what the network and TLS cost, apart from what ikzops adds.
+after a ``sync`` (none pays the write-back of the one before); medians of --repeat runs.
+ikzops: `restic restore` on district-app from the read-only REST server (TLS) that
+district-san runs for the restore, every file hashed as restic completes it and compared
+with the backup-time manifest, then placed below a directory; the time includes finding
+the run and starting and stopping that server. Bare: `restic restore` of the same snapshot
+into a directory on the repository host itself (local access, no network, no checks). The
+result also records restic's own time on the target (``ikzops_restic_s``): what the
+network and TLS cost, apart from what ikzops adds.
 
     python -m bench.restore [--size 1G] [--repeat 3] [--smoke]
 """

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import paramiko
 from plumbum.machines.paramiko_machine import ParamikoMachine
+from plumbum.machines.remote import BaseRemoteMachine
 
 from ikzops import execute
 from ikzops.errors import UnreachableError
 from ikzops.execute import Command
 from ikzops.model.partnership import Host
-from ikzops.transport import send_at_once
+from ikzops.transport import connected
 
 
 class PinnedHostKeys(paramiko.MissingHostKeyPolicy):
@@ -48,20 +49,38 @@ KEEPALIVE = 5
 DEAD_AFTER = 20
 
 
+class _Machine(ParamikoMachine):
+    """plumbum's paramiko machine over a TCP connection ikzops opens (``transport.connected``:
+    small packets at once from the login on). plumbum's own constructor opens the socket
+    itself and takes none; this one sets up the same attributes (plumbum 2's ``__slots__``)."""
+
+    def __init__(self, host: Host, known_hosts: str, timeout: float) -> None:
+        self.host = host.address
+        self._fqhost = f"{host.ssh_user}@{host.address}" if host.ssh_user else host.address
+        self._client = paramiko.SSHClient()
+        self._client.set_missing_host_key_policy(PinnedHostKeys(known_hosts))
+        sock = connected(host.address, host.port, timeout)
+        try:
+            self._client.connect(host.address, port=host.port, username=host.ssh_user, key_filename=host.ssh_key,
+                                 look_for_keys=host.ssh_key is None, timeout=timeout, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        self._keep_alive = KEEPALIVE
+        self._sftp = None
+        self._get_pty = False
+        BaseRemoteMachine.__init__(self, "utf8", timeout)
+
+
 def connect(host: Host, timeout: float = 10) -> ParamikoMachine:
     known_hosts = host.ssh_known_hosts_file or os.path.expanduser("~/.ssh/known_hosts")
     try:
-        machine = ParamikoMachine(
-            host.address, user=host.ssh_user, port=host.port, keyfile=host.ssh_key,
-            load_system_host_keys=False, missing_host_policy=PinnedHostKeys(known_hosts),
-            look_for_keys=host.ssh_key is None, connect_timeout=timeout, keep_alive=KEEPALIVE,
-        )
+        machine = _Machine(host, known_hosts, timeout)
     except (TimeoutError, OSError, paramiko.SSHException, EOFError) as exc:
         raise UnreachableError(f"cannot reach {host.name} ({host.address}): {exc}") from None
     # plumbum applies keep_alive only to its interactive sessions; commands need it too
     transport = machine._client.get_transport()
     transport.set_keepalive(KEEPALIVE)
-    send_at_once(transport)
     if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
         transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, DEAD_AFTER * 1000)
     return machine
