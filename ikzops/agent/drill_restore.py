@@ -143,7 +143,10 @@ def make_scratch(scratch: str, user: str | None) -> str:
 
 def drill(scratch: str, settings: dict, active: list) -> dict:
     swept = sweep(settings["sweep"]) if settings.get("sweep") else []
-    target = make_scratch(scratch, settings.get("user"))
+    try:
+        target = make_scratch(scratch, settings.get("user"))
+    except (OSError, KeyError) as exc:  # KeyError: no such user
+        return {"swept": swept, "error": f"cannot make the scratch directory {scratch}: {exc}", "scratch_failed": True}
     return {"swept": swept, **_drill(target, settings, active)}
 
 

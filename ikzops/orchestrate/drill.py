@@ -166,6 +166,9 @@ def _restore_and_compare(machine, result: DrillResult, repo, target: str, job: J
     if verdict.get("swept"):
         result.warnings.append(f"removed {len(verdict['swept'])} scratch director(ies) left by interrupted drills: "
                                f"{', '.join(verdict['swept'])}")
+    if verdict.get("scratch_failed"):
+        result.fail(f"{destination.host}: {verdict['error']}")
+        return False
     if "list_exit" in verdict:
         result.fail(f"cannot list snapshots at {destination.site}: {restic.meaning(verdict['list_exit'])}: "
                     f"{restic.error_text(verdict['stderr'])}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
-from ikzops.agent.drill_restore import choose, newest_arrival
+from ikzops.agent.drill_restore import choose, drill, make_scratch, newest_arrival
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -55,3 +55,17 @@ def test_a_bucket_or_an_empty_repository_gives_no_guess(tmp_path):
     assert newest_arrival("s3:https://gateway:7480/bucket") is None
     (tmp_path / "snapshots").mkdir()
     assert newest_arrival(str(tmp_path)) is None
+
+
+def test_the_scratch_directory_is_traversable_and_its_restore_target_private(tmp_path):
+    target = make_scratch(str(tmp_path / "ikzops-drill-1"), None)
+    assert os.stat(tmp_path / "ikzops-drill-1").st_mode & 0o777 == 0o711
+    assert target == str(tmp_path / "ikzops-drill-1" / "restore")
+    assert os.stat(target).st_mode & 0o777 == 0o700
+
+
+def test_a_scratch_directory_that_exists_already_is_an_error_and_nothing_is_restored(tmp_path):
+    (tmp_path / "ikzops-drill-1").mkdir()
+    result = drill(str(tmp_path / "ikzops-drill-1"), {"repository": str(tmp_path / "nothing")}, [])
+    assert result["scratch_failed"] and "cannot make the scratch directory" in result["error"]
+    assert os.listdir(tmp_path / "ikzops-drill-1") == []
