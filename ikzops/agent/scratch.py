@@ -1,10 +1,11 @@
-"""Scratch directories that an interrupted drill left: ``python3 -m ikzops_agent.scratch GLOB``.
+"""Scratch directories that an interrupted drill left, swept by the next drill's agent
+(``drill_restore``) before it makes its own.
 
 A drill whose connection was cut cannot clean up after itself, and what it had started
 may outlive it: a scratch PostgreSQL server is a daemon of its own. A directory is an
 orphan when no process but such a server refers to it, looked at twice, two seconds
 apart (a drill between two steps keeps its own). Orphans' servers are stopped, then the
-directories are removed; their paths are printed, one a line.
+directories are removed; :func:`sweep` returns their paths.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import sys
 import time
 
 from .pg_scratch import stop_server
@@ -50,12 +50,3 @@ def sweep(pattern: str) -> list[str]:
         removed.append(directory)
     return removed
 
-
-def main(argv: list[str]) -> int:
-    for directory in sweep(argv[0]):
-        print(directory)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

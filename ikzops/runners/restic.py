@@ -72,10 +72,6 @@ class Snapshots:
     def future(self) -> list[dict]:
         return [s for s in self.all if restic.claims_after(s, self.now)]
 
-    @property
-    def plausible(self) -> list[dict]:
-        return [s for s in self.all if not restic.claims_after(s, self.now)]
-
     def newest(self) -> dict | None:
         return restic.newest(self.all, self.now)
 
