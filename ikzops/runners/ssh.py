@@ -18,6 +18,7 @@ from pathlib import Path
 import paramiko
 from plumbum.machines.paramiko_machine import ParamikoMachine
 from plumbum.machines.remote import BaseRemoteMachine
+from plumbum.machines.session import ShellSession
 
 from ikzops import execute
 from ikzops.errors import UnreachableError
@@ -70,6 +71,18 @@ class _Machine(ParamikoMachine):
         self._sftp = None
         self._get_pty = False
         BaseRemoteMachine.__init__(self, "utf8", timeout)
+
+    def close(self) -> None:
+        """Close the connection at once. plumbum's own close writes ``exit`` into its idle shell
+        session and then sleeps 50 ms for it to be read, on every connection ikzops closes;
+        closing that session's channel ends the shell as well (sshd hangs it up)."""
+
+        session = self._session
+        if isinstance(session, ShellSession) and session.proc is not None:
+            with contextlib.suppress(OSError, EOFError, paramiko.SSHException):
+                session.proc.close()
+            session.proc = None  # its close() (and its __del__'s) then has nothing to do
+        super().close()
 
 
 def connect(host: Host, timeout: float = 10) -> ParamikoMachine:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from plumbum.machines import session
 
+from ikzops import execute
 from ikzops.cli import cli
 from ikzops.lab import manager
 from ikzops.progress import Recorder
+from ikzops.runners import ssh
 
 PACKAGES = (
     "systemd", "openssh-server", "python3", "restic", "restic-rest-server", "tgt", "libiscsi-bin",
@@ -86,3 +89,17 @@ def test_lab_status_shows_every_host_running_and_exits_0(lab):
     assert result.exit_code == 0, result.output
     for host in lab.topology.hosts:
         assert host.name in result.output
+
+
+def test_an_ikzops_connection_closes_without_plumbums_wait_and_its_shell_ends(p, monkeypatch):
+    def no_sleep(seconds):
+        raise AssertionError(f"close slept {seconds} s")
+
+    machine = ssh.connect(p.hosts["city-san"])
+    shell = machine._session.run("echo $$")[1].strip()  # plumbum's shell session on the host
+    monkeypatch.setattr(session.time, "sleep", no_sleep)
+    machine.close()
+    monkeypatch.undo()
+    with ssh.connect(p.hosts["city-san"]) as other:
+        gone = execute.run_remote_shell(other, f"for i in $(seq 50); do [ -d /proc/{shell} ] || exit 0; sleep 0.1; done; exit 1")
+    assert gone.returncode == 0, f"the session's shell {shell} still runs"
