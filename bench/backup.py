@@ -4,7 +4,8 @@ Both write the same generated data set from city-app to the same two rest-server
 (own site and partner site), in parallel, into new repositories: ikzops through its
 job (systemd unit, manifest, dual backup, catch-up check), bare restic with two
 `restic backup` processes started over the same SSH connection. Then 1 % of the files
-change and both run again (incremental).
+change and both run again (incremental). Every sample starts after a ``sync`` (none pays
+the write-back of the gigabyte the one before it wrote).
 
     python -m bench.backup [--size 1G]
 """
@@ -15,7 +16,7 @@ import argparse
 import statistics
 import time
 
-from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, bare_backup, lab_inventory_with, lab_up, remote_python, remove_jobs, save
+from bench.common import CHANGE_SCRIPT, DATASET_SCRIPT, arguments, bare_backup, lab_inventory_with, lab_up, remote_python, remove_jobs, save, synced
 from ikzops.model.loader import load
 from ikzops.model.units import format_size, parse_size
 from ikzops.orchestrate import backup as backups
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> dict:
         samples: dict[str, list[float]] = {k: [] for k in ("ikzops_full", "bare_full", "ikzops_inc", "bare_inc")}
         results: dict = {"size_bytes": size, "repeat": args.repeat}
         with connect(p.hosts["city-app"]) as machine:
+            settle = synced(machine)  # no sample pays the write-back of the one before it
             runner.execute.run_remote(machine, runner.Command(("rm", "-rf", DATA)))
             results["files"] = int(remote_python(machine, DATASET_SCRIPT, DATA, str(size), "42"))
             for i, name in enumerate(names):
@@ -66,9 +68,11 @@ def main(argv: list[str] | None = None) -> dict:
                 if i % 2:
                     order.reverse()
                 for label, fn in order:
+                    settle()
                     samples[f"{label}_full"].append(fn())
                 results["changed_files"] = int(remote_python(machine, CHANGE_SCRIPT, DATA, "0.01", str(i)))
                 for label, fn in order:
+                    settle()
                     samples[f"{label}_inc"].append(fn())
         for key, values in samples.items():
             results[f"{key}_s"] = [round(v, 3) for v in values]

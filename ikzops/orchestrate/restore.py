@@ -165,7 +165,7 @@ def _resolve(found: runner.Snapshots, wanted: str | None) -> dict | None:
 
     if not wanted or wanted == "latest":
         return found.newest()
-    matches = [s for s in found.all if restic.tag_value(s, "ikz-run") == wanted] or found.matching(wanted)
+    matches = found.named(wanted)
     return matches[0] if len(matches) == 1 else None
 
 

@@ -194,7 +194,7 @@ def find(inventory: str, *, job: str, patterns: tuple[str, ...], site: str | Non
                     continue
                 wanted = None
                 if snapshot:
-                    matches = [s for s in found.all if restic.tag_value(s, "ikz-run") == snapshot] or found.matching(snapshot)
+                    matches = found.named(snapshot)
                     if len(matches) != 1:
                         raise ConfigError(f"no run or snapshot {snapshot!r} of {job} at {candidate}")
                     wanted = matches[0]["id"]

@@ -80,6 +80,12 @@ class Snapshots:
 
         return restic.matching(self.all, prefix)
 
+    def named(self, wanted: str) -> list[dict]:
+        """The snapshots a user's word names: the run of that id (its ``ikz-run`` tag), else
+        the snapshots whose id starts with it."""
+
+        return [s for s in self.all if restic.tag_value(s, "ikz-run") == wanted] or self.matching(wanted)
+
 
 def list_snapshots(machine, repo: restic.Repository, job: str, *, as_user: str | None = None,
                    now: datetime | None = None, lock: bool = True) -> Snapshots:
