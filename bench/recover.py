@@ -1,7 +1,7 @@
 """Recovery benchmark: `recover run` and `reseed` against the bare restic commands, side by side.
 
 One job of the given size on city-app (copies at the city and the district), backed up
-once; medians of --repeat runs, alternating which goes first.
+once; medians of --repeat runs, alternating which goes first, each sample after a ``sync``.
 
 * recover: `ikzops recover run --lost city --job bench-recover --yes` (plan, then the restore
   from the district onto district-app, the city's standby, every file verified and placed)
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side
+from bench.common import arguments, bare_restore, job_with_data, lab_up, ratio_results, save, side_by_side, synced
 from ikzops import execute, layout
 from ikzops.agent import restic
 from ikzops.execute import Command
@@ -93,9 +93,10 @@ def main(argv: list[str] | None = None) -> dict:
                 finally:
                     execute.run_remote(city_san, Command(("rm", "-f", url_file)))
 
-            restored = side_by_side(args.repeat, ikzops=recover,
+            # every sample after a sync: none pays the write-back of the gigabyte the one before wrote
+            restored = side_by_side(args.repeat, synced(district_san), ikzops=recover,
                                     bare=lambda: bare_restore(district_san, job, district, snapshot))
-            copied = side_by_side(args.repeat, ikzops=reseed, bare=bare_copy)
+            copied = side_by_side(args.repeat, synced(district_san), ikzops=reseed, bare=bare_copy)
             reseed()  # leave the city's copy whole for the cleanup
     recover_results = ratio_results(restored)
     reseed_results = ratio_results(copied)

@@ -2,7 +2,7 @@
 
 Callers build a :class:`Command` with a pure function (argv as a tuple, secrets in
 ``env`` or ``stdin``, never in ``argv``) and hand it to :func:`run`. The executor
-runs it through plumbum, masks secrets in everything it logs or raises, honours
+runs it (locally through plumbum; on a managed host in an SSH channel of its own), masks secrets in everything it logs or raises, honours
 dry-run, and maps exit codes through a table the caller passes.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import paramiko
 from plumbum import ProcessTimedOut, local
-from plumbum.commands.processes import CommandNotFound
+from plumbum.commands.processes import CommandNotFound, run_proc
 
 from ikzops.errors import CommandError, ExitCode, UnreachableError
 
@@ -329,13 +329,10 @@ def spawn(command: Command, log_path: str) -> subprocess.Popen:
         )
 
 
-#: program lookups on a remote machine go through its one shell session: one at a time
-_LOOKUP = threading.Lock()
-
-
 def run_remote(machine, command: Command, *, check: bool = True, timeout: float | None = None,
                exit_meanings: Mapping[int, ExitMeaning] | None = None) -> Result:
-    """Run ``command`` on a plumbum remote machine.
+    """Run ``command`` on a managed host (a :class:`ikzops.runners.ssh.Machine`): an SSH
+    channel of its own, its command line quoted for the host's login shell.
 
     A remote command line is visible in the host's process list, so remote commands
     take no ``env``: secrets must already be in files on the host.
@@ -345,12 +342,9 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
         raise ValueError("remote commands take no env; put secrets in files on the host")
     log.debug("run on %s: %s", machine, command.display())
     try:
-        with _LOOKUP:  # plumbum finds a program through the machine's SFTP session (then caches it)
-            program = machine[command.argv[0]]
-        bound = program[command.argv[1:]]
+        proc = machine.popen(command.argv)
         if command.stdin is not None:
-            # plumbum's paramiko machine ignores `<<`: write the channel, then close it for EOF
-            proc = bound.popen()
+            # written to the channel, then closed for EOF
             data = command.stdin.encode() if isinstance(command.stdin, str) else command.stdin
             proc.stdin.write(data)
             proc.stdin.close()
@@ -358,7 +352,7 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
                               for part in proc.communicate())
             returncode = proc.returncode
         else:
-            returncode, stdout, stderr = bound.run(retcode=None, timeout=timeout)
+            returncode, stdout, stderr = run_proc(proc, None, timeout)
     except ProcessTimedOut:
         raise _timed_out(command, timeout) from None
     except (paramiko.SSHException, EOFError, OSError) as exc:
@@ -369,9 +363,9 @@ def run_remote(machine, command: Command, *, check: bool = True, timeout: float 
 
 
 def connection_lost(machine) -> bool:
-    """Whether ``machine``'s SSH connection is gone (plumbum's paramiko machine)."""
+    """Whether ``machine``'s SSH connection is gone."""
 
-    client = getattr(machine, "_client", None)  # plumbum's paramiko machine
+    client = getattr(machine, "_client", None)
     transport = client.get_transport() if client is not None else None
     return transport is None or not transport.is_active()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from plumbum.machines import session
 
 from ikzops import execute
 from ikzops.cli import cli
@@ -91,15 +90,23 @@ def test_lab_status_shows_every_host_running_and_exits_0(lab):
         assert host.name in result.output
 
 
-def test_an_ikzops_connection_closes_without_plumbums_wait_and_its_shell_ends(p, monkeypatch):
-    def no_sleep(seconds):
-        raise AssertionError(f"close slept {seconds} s")
+def test_a_remote_command_gets_its_arguments_as_given_whatever_they_hold(p):
+    with ssh.connect(p.hosts["city-san"]) as machine:
+        done = execute.run_remote(machine, execute.Command(("printf", "%s|", "a b", "it's", "$HOME", "*", "")))
+    assert done.stdout == "a b|it's|$HOME|*||"
 
+
+def test_a_program_the_host_lacks_is_exit_127_with_the_shells_message(p):
+    with ssh.connect(p.hosts["city-san"]) as machine:
+        done = execute.run_remote(machine, execute.Command(("ikzops-no-such-program", "x")), check=False)
+    assert done.returncode == 127 and "ikzops-no-such-program" in done.stderr
+
+
+def test_a_closed_connection_leaves_no_session_on_the_host(p):
     machine = ssh.connect(p.hosts["city-san"])
-    shell = machine._session.run("echo $$")[1].strip()  # plumbum's shell session on the host
-    monkeypatch.setattr(session.time, "sleep", no_sleep)
+    session, name = execute.run_remote_shell(machine, "echo $PPID; cat /proc/$PPID/comm").stdout.split()
+    assert name.startswith("sshd")  # the process of this connection on the host
     machine.close()
-    monkeypatch.undo()
     with ssh.connect(p.hosts["city-san"]) as other:
-        gone = execute.run_remote_shell(other, f"for i in $(seq 50); do [ -d /proc/{shell} ] || exit 0; sleep 0.1; done; exit 1")
-    assert gone.returncode == 0, f"the session's shell {shell} still runs"
+        gone = execute.run_remote_shell(other, f"for i in $(seq 50); do [ -d /proc/{session} ] || exit 0; sleep 0.1; done; exit 1")
+    assert gone.returncode == 0, f"sshd's session {session} still runs"

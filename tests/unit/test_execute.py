@@ -51,50 +51,53 @@ def test_environment_changes_after_import_reach_the_command(monkeypatch):
     assert execute.run(Command(("sh", "-c", "echo $IKZOPS_TEST_VALUE"))).stdout.strip() == "today"
 
 
+class _Stream:
+    def close(self):
+        pass
+
+
+class _EndedWithoutStatus:
+    """A remote command whose channel closed without an exit status (paramiko's -1)."""
+
+    custom_encoding = "utf8"
+    returncode = -1
+    stdin = stdout = stderr = _Stream()
+
+    def communicate(self):
+        return b"", b""
+
+    def verify(self, retcode, timeout, stdout, stderr):
+        pass
+
+
+class _DeadMachine:
+    host = "172.30.77.21"
+
+    class _client:  # noqa: N801 - paramiko's client, its transport gone
+        @staticmethod
+        def get_transport():
+            return type("Transport", (), {"is_active": lambda self: False})()
+
+    def __init__(self, popen):
+        self.popen = popen
+
+
 def test_remote_command_on_a_dead_connection_is_unreachable_not_a_failure():
-    import pytest
-
-    from ikzops import execute
     from ikzops.errors import UnreachableError
 
-    class Bound:
-        def run(self, retcode=None, timeout=None):
-            return -1, "", ""
-
-    class Transport:
-        def is_active(self):
-            return False
-
-    class Client:
-        def get_transport(self):
-            return Transport()
-
-    class Machine:
-        host = "172.30.77.21"
-        _client = Client()
-
-        def __getitem__(self, name):
-            return _Program()
-
-    class _Program:
-        def __getitem__(self, args):
-            return Bound()
-
+    machine = _DeadMachine(lambda argv: _EndedWithoutStatus())
     with pytest.raises(UnreachableError, match="lost the connection to 172.30.77.21"):
-        execute.run_remote(Machine(), execute.Command(("restic", "restore"), purpose="restore"))
+        execute.run_remote(machine, execute.Command(("restic", "restore"), purpose="restore"))
 
 
-def test_looking_up_a_program_on_a_dead_connection_is_unreachable_not_a_traceback():
+def test_starting_a_command_on_a_dead_connection_is_unreachable_not_a_traceback():
     from ikzops.errors import UnreachableError
 
-    class Machine:  # plumbum looks a program up through SFTP, which fails on a closed channel
-        host = "172.30.77.21"
-
-        def __getitem__(self, name):
-            raise OSError("Socket is closed")
+    def closed(argv):  # paramiko cannot open a channel on a closed connection
+        raise OSError("Socket is closed")
 
     with pytest.raises(UnreachableError, match="lost the connection to 172.30.77.21 during 'clean up'"):
-        execute.run_remote(Machine(), execute.Command(("sh", "-c", "true"), stdin="x\n", purpose="clean up"))
+        execute.run_remote(_DeadMachine(closed), execute.Command(("sh", "-c", "true"), stdin="x\n", purpose="clean up"))
 
 
 def test_fed_secret_reaches_the_process_on_stdin_and_is_masked_in_its_output():
