@@ -1,9 +1,10 @@
 """The one executor for external programs.
 
 Callers build a :class:`Command` with a pure function (argv as a tuple, secrets in
-``env`` or ``stdin``, never in ``argv``) and hand it to :func:`run`. The executor
-runs it (locally through plumbum; on a managed host in an SSH channel of its own), masks secrets in everything it logs or raises, honours
-dry-run, and maps exit codes through a table the caller passes.
+``env`` or ``stdin``, never in ``argv``) and hand it to :func:`run`. The executor runs
+it (locally through plumbum; on a managed host in an SSH channel of its own), masks
+secrets in everything it logs or raises, honours dry-run, and maps exit codes through a
+table the caller passes.
 """
 
 from __future__ import annotations
