@@ -358,7 +358,6 @@ def claims_after(snapshot: dict, moment: datetime) -> bool:
     return snapshot_time(snapshot["time"]) > moment + CLOCK_TOLERANCE
 
 
-
 def newest(snapshots: list[dict], now: datetime) -> dict | None:
     """The newest of ``snapshots`` not dated in the future (after ``now``, beyond the clock
     tolerance): a client's wrong clock or a forged date never makes a snapshot "the newest"."""
